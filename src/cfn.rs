@@ -98,6 +98,29 @@ pub struct Template {
     pub resources: IndexMap<String, Resource>,
     /// Outputs by logical name.
     pub outputs: IndexMap<String, Output>,
+    /// Why each generated IAM statement exists (`ecsc build --explain-iam`).
+    pub iam_grants: Vec<IamGrant>,
+}
+
+/// One reason for a generated IAM statement: the role it goes into, what it
+/// allows, and the declaration that caused it. Role policies are built from
+/// these records, so the explanation cannot drift from the template.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IamGrant {
+    /// Logical ID of the role (`ApiExecutionRole`).
+    pub role: String,
+    /// Statement ID; grants with the same role and `sid` merge into one statement.
+    pub sid: String,
+    /// IAM actions.
+    pub actions: Vec<String>,
+    /// Resource ARNs (strings or intrinsics).
+    pub resources: Vec<Json>,
+    /// The statement's `Condition`, if any.
+    pub condition: Option<Json>,
+    /// Why it is needed, in words.
+    pub reason: String,
+    /// The declaration or value that caused it.
+    pub span: Span,
 }
 
 impl Template {

@@ -8,7 +8,8 @@
 mod build;
 mod check;
 mod explain;
-mod output;
+pub(crate) mod output;
+mod watch;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::process::ExitCode;
@@ -42,6 +43,8 @@ pub enum Command {
     Check(check::Args),
     /// Explain a diagnostic code, e.g. `ecsc explain E3001`.
     Explain(explain::Args),
+    /// Recompile on every save: `ecsc watch app.ecs -o template.json`.
+    Watch(watch::Args),
 }
 
 /// Exit status: success.
@@ -68,6 +71,7 @@ pub fn main() -> ExitCode {
         Command::Build(args) => build::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Watch(args) => watch::run(&args),
     };
     ExitCode::from(code)
 }

@@ -8,26 +8,7 @@
 use crate::cfn::Template;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::resolve::{self, Resolved};
-mod schema {
-    #[derive(Clone, Copy)]
-    pub enum ProblemKind {
-        Schema,
-        UnknownType,
-        Reference,
-        Cycle,
-        Limit,
-        LimitWarning,
-    }
-    pub struct TemplateProblem {
-        pub logical_id: Option<String>,
-        pub pointer: String,
-        pub message: String,
-        pub kind: ProblemKind,
-    }
-    pub fn check_template(_: &serde_json::Value) -> Vec<TemplateProblem> {
-        Vec::new()
-    }
-}
+use crate::schema::{self, ProblemKind};
 use crate::source::SourceMap;
 use crate::span::{FileId, Span};
 use crate::syntax::{self, ast};
@@ -35,7 +16,6 @@ use crate::types::Typed;
 use crate::types::check::{self, Reference};
 use crate::vfs::Vfs;
 use crate::{emit, lower, rules, stdlib};
-use schema::ProblemKind;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

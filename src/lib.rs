@@ -12,7 +12,7 @@
     clippy::todo
 )]
 
-// pub mod schema;
+pub mod schema;
 pub mod cfn;
 pub mod cli;
 pub mod diagnostics;
@@ -27,3 +27,4 @@ pub mod stdlib;
 pub mod syntax;
 pub mod types;
 pub mod vfs;
+pub mod watch;

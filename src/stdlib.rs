@@ -19,6 +19,10 @@ pub const FILES: &[(&str, &str)] = &[
     ("network.ecs", include_str!("../stdlib/network.ecs")),
     ("cluster.ecs", include_str!("../stdlib/cluster.ecs")),
     ("service.ecs", include_str!("../stdlib/service.ecs")),
+    ("security.ecs", include_str!("../stdlib/security.ecs")),
+    ("storage.ecs", include_str!("../stdlib/storage.ecs")),
+    ("load_balancer.ecs", include_str!("../stdlib/load_balancer.ecs")),
+    ("discovery.ecs", include_str!("../stdlib/discovery.ecs")),
 ];
 
 /// A field of a kind.

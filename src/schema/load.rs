@@ -144,10 +144,10 @@ fn fix_keywords(node: &mut Value) {
             }
             // A pattern the regex engine still rejects is dropped rather than
             // making the whole schema unusable.
-            if let Some(Value::String(pattern)) = map.get("pattern") {
-                if !regex_compiles(pattern) {
-                    map.remove("pattern");
-                }
+            if let Some(Value::String(pattern)) = map.get("pattern")
+                && !regex_compiles(pattern)
+            {
+                map.remove("pattern");
             }
             if let Some(Value::Object(patterns)) = map.get_mut("patternProperties") {
                 patterns.retain(|pattern, _| regex_compiles(pattern));
@@ -359,11 +359,11 @@ fn intrinsic_arguments_schema() -> Value {
 /// `None` if the schema names none (then any attribute is accepted).
 fn attributes(type_name: &str, schema: &Value) -> Option<BTreeSet<String>> {
     let mut attributes = BTreeSet::new();
-    if ALL_PROPERTIES_ARE_ATTRIBUTES.contains(&type_name) {
-        if let Some(Value::Object(properties)) = schema.get("properties") {
-            for (name, property) in properties {
-                collect_property_attributes(schema, property, name, &mut attributes, 0);
-            }
+    if ALL_PROPERTIES_ARE_ATTRIBUTES.contains(&type_name)
+        && let Some(Value::Object(properties)) = schema.get("properties")
+    {
+        for (name, property) in properties {
+            collect_property_attributes(schema, property, name, &mut attributes, 0);
         }
     }
     if let Some(Value::Array(read_only)) = schema.get("readOnlyProperties") {

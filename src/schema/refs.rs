@@ -175,7 +175,11 @@ impl<'t> Checker<'t> {
         match value {
             Value::Array(targets) => {
                 for (index, target) in targets.iter().enumerate() {
-                    self.depends_on_one(context, target, &pointer_push(pointer, &index.to_string()));
+                    self.depends_on_one(
+                        context,
+                        target,
+                        &pointer_push(pointer, &index.to_string()),
+                    );
                 }
             }
             other => self.depends_on_one(context, other, pointer),
@@ -218,20 +222,20 @@ impl<'t> Checker<'t> {
     fn walk(&mut self, context: Context<'t>, value: &'t Value, pointer: &str) {
         match value {
             Value::Object(map) => {
-                if map.len() == 1 {
-                    if let Some((key, argument)) = map.iter().next() {
-                        let inner = pointer_push(pointer, key);
-                        match key.as_str() {
-                            "Ref" => self.check_ref(context, argument, &inner),
-                            "Fn::GetAtt" => self.check_get_att(context, argument, &inner),
-                            "Fn::Sub" => self.check_sub(context, argument, &inner),
-                            "Fn::If" => self.check_if(context, argument, &inner),
-                            "Condition" if context.in_conditions => {
-                                self.condition_name(context, argument, &inner);
-                            }
-                            "Fn::FindInMap" => self.check_find_in_map(context, argument, &inner),
-                            _ => {}
+                if map.len() == 1
+                    && let Some((key, argument)) = map.iter().next()
+                {
+                    let inner = pointer_push(pointer, key);
+                    match key.as_str() {
+                        "Ref" => self.check_ref(context, argument, &inner),
+                        "Fn::GetAtt" => self.check_get_att(context, argument, &inner),
+                        "Fn::Sub" => self.check_sub(context, argument, &inner),
+                        "Fn::If" => self.check_if(context, argument, &inner),
+                        "Condition" if context.in_conditions => {
+                            self.condition_name(context, argument, &inner);
                         }
+                        "Fn::FindInMap" => self.check_find_in_map(context, argument, &inner),
+                        _ => {}
                     }
                 }
                 for (key, child) in map {
@@ -272,7 +276,9 @@ impl<'t> Checker<'t> {
             self.problem(
                 context,
                 pointer,
-                format!("{what} to '{name}', which is not a resource, parameter or pseudo parameter"),
+                format!(
+                    "{what} to '{name}', which is not a resource, parameter or pseudo parameter"
+                ),
             );
         }
     }
@@ -342,7 +348,11 @@ impl<'t> Checker<'t> {
         };
         if !known.contains(attribute) {
             let list: Vec<&str> = known.iter().map(String::as_str).take(12).collect();
-            let more = if known.len() > list.len() { ", ..." } else { "" };
+            let more = if known.len() > list.len() {
+                ", ..."
+            } else {
+                ""
+            };
             self.problem(
                 context,
                 pointer,
@@ -431,14 +441,14 @@ impl<'t> Checker<'t> {
     }
 
     fn check_find_in_map(&mut self, context: Context<'t>, argument: &Value, pointer: &str) {
-        if let Some(Value::String(map)) = argument.as_array().and_then(|parts| parts.first()) {
-            if !self.names.mappings.contains(map.as_str()) {
-                self.problem(
-                    context,
-                    &pointer_push(pointer, "0"),
-                    format!("fn::findinmap names mapping '{map}', which is not defined"),
-                );
-            }
+        if let Some(Value::String(map)) = argument.as_array().and_then(|parts| parts.first())
+            && !self.names.mappings.contains(map.as_str())
+        {
+            self.problem(
+                context,
+                &pointer_push(pointer, "0"),
+                format!("fn::findinmap names mapping '{map}', which is not defined"),
+            );
         }
     }
 }
