@@ -8,6 +8,9 @@
 mod build;
 mod check;
 mod explain;
+mod fmt;
+mod iam;
+mod lsp;
 pub(crate) mod output;
 mod watch;
 
@@ -43,6 +46,10 @@ pub enum Command {
     Check(check::Args),
     /// Explain a diagnostic code, e.g. `ecsc explain E3001`.
     Explain(explain::Args),
+    /// Rewrite `.ecs` files in the canonical layout (`--check` only lists them).
+    Fmt(fmt::Args),
+    /// Run the language server on stdin/stdout (for editors).
+    Lsp(lsp::Args),
     /// Recompile on every save: `ecsc watch app.ecs -o template.json`.
     Watch(watch::Args),
 }
@@ -71,6 +78,8 @@ pub fn main() -> ExitCode {
         Command::Build(args) => build::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Fmt(args) => fmt::run(&args),
+        Command::Lsp(args) => lsp::run(&args),
         Command::Watch(args) => watch::run(&args),
     };
     ExitCode::from(code)

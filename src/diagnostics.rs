@@ -7,6 +7,7 @@
 //! [`render`].
 
 pub mod codes;
+pub mod metadata;
 pub mod render;
 
 pub use codes::Code;

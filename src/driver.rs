@@ -166,7 +166,11 @@ pub fn build(analysis: &Analysis) -> Result<Artifact, Diagnostics> {
     let (template, mut diags) = lower::lower(&analysis.typed);
     let json = template.to_json();
     for problem in schema::check_template(&json) {
-        diags.push(problem_diagnostic(&template, &problem));
+        diags.push(problem_diagnostic(
+            &template,
+            &problem,
+            program_span(analysis),
+        ));
     }
     diags.sort();
     if diags.has_errors() {
@@ -185,8 +189,24 @@ pub fn build(analysis: &Analysis) -> Result<Artifact, Diagnostics> {
     })
 }
 
+/// Where template-wide problems (limits, size) point: the program's first
+/// declaration, so they are reported in the user's file, not the stdlib.
+fn program_span(analysis: &Analysis) -> Span {
+    analysis
+        .typed
+        .decls
+        .values()
+        .map(|obj| obj.head)
+        .next()
+        .unwrap_or_default()
+}
+
 /// Maps a template problem back to the `.ecs` source through provenance.
-fn problem_diagnostic(template: &Template, problem: &schema::TemplateProblem) -> Diagnostic {
+fn problem_diagnostic(
+    template: &Template,
+    problem: &schema::TemplateProblem,
+    fallback: Span,
+) -> Diagnostic {
     let resource = problem
         .logical_id
         .as_ref()
@@ -209,8 +229,13 @@ fn problem_diagnostic(template: &Template, problem: &schema::TemplateProblem) ->
                 .logical_id
                 .as_ref()
                 .and_then(|id| template.outputs.get(id).map(|o| o.span))
-        })
-        .unwrap_or_default();
+        });
+    let label = if span.is_some() {
+        "generated from this declaration"
+    } else {
+        "the template of this program"
+    };
+    let span = span.unwrap_or(fallback);
     let (code, help) = match problem.kind {
         ProblemKind::Schema | ProblemKind::UnknownType => (
             Code::E5001,
@@ -229,8 +254,12 @@ fn problem_diagnostic(template: &Template, problem: &schema::TemplateProblem) ->
     Diagnostic::new(
         code,
         span,
-        format!("{} at {}", problem.message, problem.pointer),
+        if problem.pointer.is_empty() || problem.logical_id.is_none() {
+            problem.message.clone()
+        } else {
+            format!("{} at {}", problem.message, problem.pointer)
+        },
     )
-    .with_primary_label("generated from this declaration")
+    .with_primary_label(label)
     .with_help(help)
 }

@@ -9,8 +9,23 @@
 //! Codes: E9001 when two resources would get the same logical ID.
 
 mod cluster;
+pub mod container;
+pub mod efs;
+pub mod iam;
+pub mod repository;
+pub mod secrets;
 mod network;
 mod service;
+// ---- compute and scheduling
+pub mod capacity;
+pub mod compute;
+mod placement;
+mod task;
+// ---- traffic and scaling
+mod autoscaling;
+mod discovery;
+mod exports;
+mod load_balancer;
 
 use crate::cfn::{self, Output, Parameter, Resource, Template};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
@@ -91,6 +106,9 @@ pub fn primary_id(kind: &str, name: &str) -> String {
         "network" => "Vpc",
         "cluster" => "Cluster",
         "service" => "Service",
+        "volume" => "FileSystem",
+        "capacity" => "CapacityProvider",
+        "task" => "Schedule",
         other => return cfn::logical_id(&[name, other]),
     };
     cfn::logical_id(&[name, suffix])
@@ -103,6 +121,14 @@ fn attribute(kind: &str, decl: &str, attr: &str) -> Json {
         ("cluster", "name") => cfn::reference(&primary_id(kind, decl)),
         ("cluster", "arn") => cfn::get_att(&primary_id(kind, decl), "Arn"),
         ("service", "name") => cfn::get_att(&primary_id(kind, decl), "Name"),
+        ("repository", "uri") => cfn::get_att(&primary_id(kind, decl), "RepositoryUri"),
+        ("volume", "id") => cfn::reference(&primary_id(kind, decl)),
+        ("capacity", "name") => cfn::reference(&primary_id(kind, decl)),
+        ("load_balancer", "dns_name") => cfn::get_att(&primary_id(kind, decl), "DNSName"),
+        ("load_balancer", "arn") => cfn::reference(&primary_id(kind, decl)),
+        ("load_balancer", "zone_id") => {
+            cfn::get_att(&primary_id(kind, decl), "CanonicalHostedZoneID")
+        }
         _ => cfn::get_att(&primary_id(kind, decl), &cfn::pascal(attr)),
     }
 }
@@ -121,8 +147,18 @@ pub fn lower(typed: &Typed) -> (Template, Diagnostics) {
     parameters(&mut lowering);
     network::lower(&mut lowering);
     cluster::lower(&mut lowering);
+    capacity::lower(&mut lowering);
     service::lower(&mut lowering);
+    task::lower(&mut lowering);
+    repository::lower(&mut lowering);
+    efs::lower(&mut lowering);
+    load_balancer::lower(&mut lowering);
+    discovery::lower(&mut lowering);
+    autoscaling::lower(&mut lowering);
+    // Keep last before outputs: builds role policies from every module's grants.
+    iam::finish(&mut lowering);
     outputs(&mut lowering);
+    load_balancer::resolve_urls(&mut lowering);
     (lowering.template, lowering.diags)
 }
 
@@ -166,7 +202,7 @@ fn outputs(lowering: &mut Lowering) {
             Output {
                 value,
                 description: (!output.docs.is_empty()).then(|| output.docs.join(" ")),
-                export: None,
+                export: exports::export_name(lowering.typed, output),
                 span: output.span,
             },
         );

@@ -18,6 +18,7 @@ pub mod convert;
 mod cursor;
 mod documents;
 mod handlers;
+mod text;
 mod transport;
 
 use crate::diagnostics::Diagnostics;
@@ -161,11 +162,15 @@ impl Server {
                     Err(_) => return 1,
                 },
             };
+            let t0 = Instant::now();
             let event = match incoming {
                 Incoming::Message(message) => Event::from_message(message),
                 Incoming::Malformed { id, error } => Event::Malformed(id, error),
             };
-            if let Some(code) = self.handle(event) {
+            let t1 = Instant::now();
+            let result = self.handle(event);
+            transport::log(&format!("TIMING event {:?} handle {:?}", t1 - t0, t1.elapsed()));
+            if let Some(code) = result {
                 return code;
             }
         }
@@ -235,7 +240,9 @@ impl Server {
                     documents: &self.documents,
                     analyses: self.analyzed_map(),
                 };
+                let t0 = Instant::now();
                 let response = handlers::dispatch(&world, request);
+                transport::log(&format!("TIMING dispatch {:?}", t0.elapsed()));
                 transport::send(response.into());
             }
             (Phase::Running, Event::BadNotification(method, error)) => {
@@ -282,7 +289,9 @@ impl Server {
             let Some(document) = self.documents.get(&uri) else {
                 continue;
             };
+            let t0 = Instant::now();
             let analysis = driver::analyze(&self.documents.vfs(), &[document.path.clone()]);
+            transport::log(&format!("TIMING analyze {:?}", t0.elapsed()));
             let previous = self.analyzed.remove(&uri).map(|a| a.published).unwrap_or_default();
             let mut analyzed = Analyzed {
                 analysis,

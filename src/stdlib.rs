@@ -19,6 +19,8 @@ pub const FILES: &[(&str, &str)] = &[
     ("network.ecs", include_str!("../stdlib/network.ecs")),
     ("cluster.ecs", include_str!("../stdlib/cluster.ecs")),
     ("service.ecs", include_str!("../stdlib/service.ecs")),
+    ("capacity.ecs", include_str!("../stdlib/capacity.ecs")),
+    ("task.ecs", include_str!("../stdlib/task.ecs")),
     ("security.ecs", include_str!("../stdlib/security.ecs")),
     ("storage.ecs", include_str!("../stdlib/storage.ecs")),
     ("load_balancer.ecs", include_str!("../stdlib/load_balancer.ecs")),
@@ -152,10 +154,38 @@ fn load() -> Stdlib {
             }
         }
     }
+    borrowed_blocks(&mut kinds, &mut diagnostics);
     Stdlib {
         kinds,
         diagnostics,
         sources,
+    }
+}
+
+/// Fields typed `block(kind, nested)` borrow a nested kind declared in
+/// another kind: they repeat when it takes a label, and it must exist.
+fn borrowed_blocks(kinds: &mut IndexMap<String, KindDef>, diags: &mut Diagnostics) {
+    let labelled: IndexMap<String, bool> = kinds
+        .iter()
+        .map(|(path, kind)| (path.clone(), kind.label.is_some()))
+        .collect();
+    for kind in kinds.values_mut() {
+        for field in kind.fields.values_mut() {
+            let Ty::Block(path) = &field.ty else {
+                continue;
+            };
+            match labelled.get(path) {
+                Some(repeated) => {
+                    field.repeated = *repeated;
+                    field.required = false;
+                }
+                None => diags.push(Diagnostic::new(
+                    Code::E2003,
+                    field.span,
+                    format!("unknown kind `{path}`"),
+                )),
+            }
+        }
     }
 }
 
@@ -289,6 +319,9 @@ fn atom_type(atom: &ast::TypeAtom, diags: &mut Diagnostics) -> Ty {
         "ref" => Ty::Ref(words(&atom.args)),
         "list" => Ty::List(Box::new(inner(diags))),
         "map" => Ty::Map(Box::new(inner(diags))),
+        // `block(service, container)`: the nested kind of another kind, so a
+        // `task` has exactly the containers of a `service`.
+        "block" => Ty::Block(words(&atom.args).join(".")),
         other => {
             diags.push(Diagnostic::new(
                 Code::E2003,

@@ -75,6 +75,8 @@ fn recover(
     diags: &mut Diagnostics,
 ) -> ast::File {
     let mut stmts = Vec::new();
+    // Computed once: recomputing per broken chunk made many errors quadratic.
+    let all_finer = scanned.chunks(text.len(), false);
     for (start, end) in scanned.chunks(text.len(), true) {
         let chunk = text.get(start..end).unwrap_or("");
         if parse_chunk(file, chunk, start, &mut stmts, diags).is_ok() {
@@ -82,10 +84,13 @@ fn recover(
         }
         // Retry with a finer split, ignoring brackets: a missing `}` should
         // not swallow every declaration after it.
-        let finer: Vec<(usize, usize)> = scanned
-            .chunks(text.len(), false)
-            .into_iter()
-            .filter(|(s, e)| *s >= start && *e <= end)
+        let first = all_finer.partition_point(|(s, _)| *s < start);
+        let finer: Vec<(usize, usize)> = all_finer
+            .get(first..)
+            .unwrap_or_default()
+            .iter()
+            .copied()
+            .take_while(|(_, e)| *e <= end)
             .collect();
         let mut reported = false;
         for (sub_start, sub_end) in finer {

@@ -310,6 +310,10 @@ pub struct Output {
     pub name: String,
     /// Its value.
     pub value: Val,
+    /// The export name (`export = "name"`), or `true` for a name derived
+    /// from the stack and output names; written in the map form
+    /// `output x = { value = ..., export = ... }`.
+    pub export: Option<Val>,
     /// Doc comment (becomes the output's description).
     pub docs: Vec<String>,
     /// Where it was declared.

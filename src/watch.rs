@@ -10,8 +10,9 @@
 //!   non-recursively, so that editors that save by renaming a temporary file
 //!   over the original, or by deleting and recreating it, are seen as well as
 //!   in-place writes. Events are filtered to those files; `Access` and
-//!   metadata-only events and the output file are ignored. Directories that do
-//!   not exist are polled until they do.
+//!   metadata-only events and the output file are ignored. Files in
+//!   directories that do not exist (or cannot be watched) are polled every
+//!   [`POLL`].
 //! - **Debouncing.** After the first relevant event, events are collected
 //!   until [`QUIET`] passes without one (or [`STARVATION_CAP`] after the
 //!   first), so that one save gives exactly one recompile.
@@ -42,7 +43,7 @@ use std::time::{Duration, Instant};
 pub const QUIET: Duration = Duration::from_millis(50);
 /// A burst never delays the recompile by more than this after its first event.
 pub const STARVATION_CAP: Duration = Duration::from_millis(500);
-/// How often directories that do not exist yet are checked.
+/// How often files in directories that are not watched (missing ones) are read again.
 pub const POLL: Duration = Duration::from_millis(250);
 
 /// What to watch and where to write.
@@ -98,7 +99,7 @@ enum Message {
 
 /// Why waiting ended.
 enum Wake {
-    /// A watched file changed (or a missing directory appeared).
+    /// A watched file changed (or a polled one did).
     Changed,
     /// Time to exit.
     Stop,
@@ -220,8 +221,9 @@ struct Watches {
     dirs: HashSet<PathBuf>,
     /// Keys (see [`split`]) of the files whose events count.
     files: HashSet<PathBuf>,
-    /// Directories that do not exist yet: polled.
-    missing: Vec<PathBuf>,
+    /// Files whose directory is not watched (it does not exist yet, or
+    /// watching it failed), with their fingerprints: polled.
+    polled: Vec<(PathBuf, Fingerprint)>,
     /// The output file, whose events never count.
     output: Option<PathBuf>,
 }
@@ -232,7 +234,7 @@ impl Watches {
             watcher,
             dirs: HashSet::new(),
             files: HashSet::new(),
-            missing: Vec::new(),
+            polled: Vec::new(),
             output: output.and_then(split).map(|(_, key)| key),
         }
     }
@@ -243,7 +245,6 @@ impl Watches {
     fn update(&mut self, reads: &HashMap<PathBuf, Fingerprint>) -> bool {
         let mut wanted = HashSet::new();
         self.files.clear();
-        self.missing.clear();
         for path in reads.keys() {
             let target = std::fs::read_link(path)
                 .ok()
@@ -251,16 +252,12 @@ impl Watches {
                     Some(parent) => parent.join(link),
                     None => link,
                 });
-            for path in std::iter::once(path).chain(target.as_ref()) {
-                match split(path) {
-                    Some((dir, key)) => {
-                        wanted.insert(dir);
-                        self.files.insert(key);
-                    }
-                    None => self
-                        .missing
-                        .push(path.parent().unwrap_or(Path::new(".")).to_path_buf()),
-                }
+            for (dir, key) in std::iter::once(path)
+                .chain(target.as_ref())
+                .filter_map(|p| split(p))
+            {
+                wanted.insert(dir);
+                self.files.insert(key);
             }
         }
         let stale: Vec<PathBuf> = self.dirs.difference(&wanted).cloned().collect();
@@ -277,9 +274,20 @@ impl Watches {
                     self.dirs.insert(dir);
                     added = true;
                 }
-                Err(_) => self.missing.push(dir),
+                Err(error) => {
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "warning: cannot watch {} ({error}); polling it",
+                        dir.display()
+                    );
+                }
             }
         }
+        self.polled = reads
+            .iter()
+            .filter(|(path, _)| !split(path).is_some_and(|(dir, _)| self.dirs.contains(&dir)))
+            .map(|(path, seen)| (path.clone(), *seen))
+            .collect();
         added
             && reads
                 .iter()
@@ -322,7 +330,7 @@ impl Watches {
     /// Waits for a relevant change, then for the burst it starts to end.
     fn wait(&mut self, receiver: &Receiver<Message>) -> Wake {
         loop {
-            let message = if self.missing.is_empty() {
+            let message = if self.polled.is_empty() {
                 receiver.recv().map_err(|_| RecvTimeoutError::Disconnected)
             } else {
                 receiver.recv_timeout(POLL)
@@ -336,7 +344,10 @@ impl Watches {
                     break;
                 }
                 Err(RecvTimeoutError::Timeout) => {
-                    if self.missing.iter().any(|dir| dir.exists()) {
+                    let changed = |(path, seen): &(PathBuf, Fingerprint)| {
+                        fingerprint(&DiskVfs.read(path)) != *seen
+                    };
+                    if self.polled.iter().any(changed) {
                         return Wake::Changed;
                     }
                 }

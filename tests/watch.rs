@@ -193,6 +193,9 @@ fn desired_count(path: &Path) -> u64 {
         .expect("DesiredCount")
 }
 
+/// One way of saving `text` to a file.
+type Save = fn(&Path, &str);
+
 /// Saves by writing a temporary file next to `file` and renaming it over.
 fn save_by_rename(file: &Path, text: &str) {
     let temp = file.with_extension("ecs.swp");
@@ -219,7 +222,7 @@ fn every_kind_of_save_rebuilds_exactly_once() {
 
     let mut latencies = Vec::new();
     let mut runs = 1;
-    let saves: [(&str, fn(&Path, &str)); 3] = [
+    let saves: [(&str, Save); 3] = [
         ("in place", |file, text| {
             std::fs::write(file, text).expect("write")
         }),
@@ -383,4 +386,24 @@ fn the_output_may_not_be_the_program() {
         .status()
         .expect("run ecsc");
     assert_eq!(status.code(), Some(2));
+}
+
+#[test]
+fn a_missing_import_directory_is_polled_until_it_appears() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let program = program(2);
+    let (network, rest) = program.split_at(program.find("cluster").expect("cluster"));
+    std::fs::write(
+        dir.path().join("app.ecs"),
+        format!("import \"lib/net.ecs\"\n\n{rest}"),
+    )
+    .expect("write program");
+    let watch = Watch::start(dir.path(), &["app.ecs", "-o", "out.json"]);
+    let (_, status) = watch.wait_for(1);
+    assert!(status.starts_with('✗'), "{status}");
+    std::fs::create_dir(dir.path().join("lib")).expect("mkdir");
+    std::fs::write(dir.path().join("lib/net.ecs"), network).expect("write import");
+    let (_, status) = watch.wait_for(2);
+    assert!(status.starts_with('✓'), "{status}");
+    assert_eq!(desired_count(&dir.path().join("out.json")), 2);
 }

@@ -21,6 +21,10 @@ pub struct Args {
     /// Fail (exit 1) on warnings too.
     #[arg(long)]
     pub deny_warnings: bool,
+    /// Print every generated IAM statement of every role and why it is
+    /// there (to standard output; the template is then written only with `-o`).
+    #[arg(long)]
+    pub explain_iam: bool,
 }
 
 /// Runs `build`.
@@ -49,9 +53,14 @@ pub fn run(args: &Args) -> u8 {
                 return EXIT_USAGE;
             }
         }
+        None if args.explain_iam => {}
         None => {
             let _ = std::io::stdout().write_all(artifact.text.as_bytes());
         }
+    }
+    if args.explain_iam {
+        let text = super::iam::explain(&artifact.template, &analysis.sources, args.format);
+        let _ = std::io::stdout().write_all(text.as_bytes());
     }
     code
 }

@@ -28,7 +28,7 @@ pub fn run(args: &Args) -> u8 {
         return EXIT_USAGE;
     };
     let text = match args.format {
-        Format::Human => code.explanation().to_string(),
+        Format::Human => crate::diagnostics::metadata::strip(code.explanation()),
         Format::Json => {
             serde_json::to_string_pretty(&serde_json::json!({
                 "code": code.as_str(),

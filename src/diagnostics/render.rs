@@ -5,14 +5,114 @@
 
 use super::{Diagnostic, Diagnostics, Severity};
 use crate::source::SourceMap;
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceSpan, SpanContents,
+};
 use serde::Serialize;
 use std::fmt;
 
 /// A diagnostic paired with its sources, as miette wants it.
 struct Rendered<'a> {
     diag: &'a Diagnostic,
-    source: NamedSource<String>,
+    source: Window,
+}
+
+/// The lines of a file around the spans of one diagnostic. miette scans a
+/// source from its start to find lines, so handing it the whole file made
+/// rendering many diagnostics of a large file quadratic; a window keeps each
+/// one proportional to the lines it shows.
+struct Window {
+    name: String,
+    text: String,
+    /// Byte offset of the window in the file.
+    offset: usize,
+    /// 0-based line number of the window's first line.
+    first_line: usize,
+}
+
+/// Lines of context kept around the spans (miette shows one).
+const WINDOW_CONTEXT_LINES: usize = 2;
+
+impl Window {
+    fn new(file: Option<&crate::source::SourceFile>, spans: &[crate::span::Span]) -> Self {
+        let Some(file) = file else {
+            return Window {
+                name: String::new(),
+                text: String::new(),
+                offset: 0,
+                first_line: 0,
+            };
+        };
+        let text: &str = &file.text;
+        let clamp = |offset: u32| {
+            let mut offset = (offset as usize).min(text.len());
+            while !text.is_char_boundary(offset) {
+                offset -= 1;
+            }
+            offset
+        };
+        let low = spans.iter().map(|s| clamp(s.start)).min().unwrap_or(0);
+        let high = spans.iter().map(|s| clamp(s.end)).max().unwrap_or(0).max(low);
+        let line_start = |at: usize| {
+            text.get(..at)
+                .and_then(|before| before.rfind('\n'))
+                .map_or(0, |newline| newline + 1)
+        };
+        let line_end = |at: usize| {
+            text.get(at..)
+                .and_then(|after| after.find('\n'))
+                .map_or(text.len(), |newline| at + newline + 1)
+        };
+        let mut start = line_start(low);
+        let mut end = line_end(high);
+        for _ in 0..WINDOW_CONTEXT_LINES {
+            if start > 0 {
+                start = line_start(start - 1);
+            }
+            if end < text.len() {
+                end = line_end(end);
+            }
+        }
+        Window {
+            name: file.path.display().to_string(),
+            text: text.get(start..end).unwrap_or("").to_string(),
+            offset: start,
+            first_line: (file.line_col(u32::try_from(start).unwrap_or(u32::MAX)).line as usize)
+                .saturating_sub(1),
+        }
+    }
+
+    /// A file span as a span of the window.
+    fn span(&self, span: crate::span::Span) -> SourceSpan {
+        let start = (span.start as usize)
+            .saturating_sub(self.offset)
+            .min(self.text.len());
+        let len = span.len().min(self.text.len() - start);
+        SourceSpan::new(start.into(), len)
+    }
+}
+
+impl miette::SourceCode for Window {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let inner =
+            self.text
+                .as_str()
+                .read_span(span, context_lines_before, context_lines_after)?;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line() + self.first_line,
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
 }
 
 impl fmt::Debug for Rendered<'_> {
@@ -28,10 +128,6 @@ impl fmt::Display for Rendered<'_> {
 }
 
 impl std::error::Error for Rendered<'_> {}
-
-fn source_span(span: crate::span::Span) -> SourceSpan {
-    SourceSpan::new((span.start as usize).into(), span.len())
-}
 
 impl miette::Diagnostic for Rendered<'_> {
     fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
@@ -61,7 +157,7 @@ impl miette::Diagnostic for Rendered<'_> {
         let file = self.diag.primary.span.file;
         let primary = LabeledSpan::new_primary_with_span(
             self.diag.primary.message.clone(),
-            source_span(self.diag.primary.span),
+            self.source.span(self.diag.primary.span),
         );
         let secondary = self
             .diag
@@ -69,7 +165,7 @@ impl miette::Diagnostic for Rendered<'_> {
             .iter()
             .filter(move |label| label.span.file == file)
             .map(|label| {
-                LabeledSpan::new_with_span(label.message.clone(), source_span(label.span))
+                LabeledSpan::new_with_span(label.message.clone(), self.source.span(label.span))
             });
         Some(Box::new(std::iter::once(primary).chain(secondary)))
     }
@@ -77,13 +173,18 @@ impl miette::Diagnostic for Rendered<'_> {
 
 /// Renders one diagnostic for a terminal; `color` only when writing to a TTY.
 pub fn human(diag: &Diagnostic, sources: &SourceMap, color: bool, width: usize) -> String {
-    let (name, text) = sources
-        .get(diag.primary.span.file)
-        .map(|file| (file.path.display().to_string(), file.text.to_string()))
-        .unwrap_or_default();
+    let file = diag.primary.span.file;
+    let spans: Vec<crate::span::Span> = std::iter::once(diag.primary.span)
+        .chain(
+            diag.secondary
+                .iter()
+                .map(|label| label.span)
+                .filter(|span| span.file == file),
+        )
+        .collect();
     let rendered = Rendered {
         diag,
-        source: NamedSource::new(name, text),
+        source: Window::new(sources.get(file), &spans),
     };
     let theme = if color {
         GraphicalTheme::unicode()

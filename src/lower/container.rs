@@ -90,7 +90,10 @@ fn definition(lowering: &mut Lowering, task: &Obj, container: &Obj, log_group: &
     if let Some(Value::Cpu(units)) = container.get("cpu").map(|v| &v.value) {
         put("Cpu", json!(units));
     }
-    for (field, key) in [("memory", "Memory"), ("memory_reservation", "MemoryReservation")] {
+    for (field, key) in [
+        ("memory", "Memory"),
+        ("memory_reservation", "MemoryReservation"),
+    ] {
         if let Some(Value::Memory(mib)) = container.get(field).map(|v| &v.value) {
             put(key, json!(mib));
         }

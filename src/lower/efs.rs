@@ -1,5 +1,5 @@
-//! Lowers `volume` declarations (Amazon EFS) and the `mount` blocks of
-//! containers.
+//! Lowers `volume` declarations (Amazon EFS) and the
+//! `mount "/path" { volume = ... }` blocks of containers.
 //!
 //! For each volume: an encrypted, retained `AWS::EFS::FileSystem` whose
 //! policy refuses unencrypted transport (so only clients with an IAM grant
@@ -22,7 +22,9 @@
 
 use super::{Lowering, iam};
 use crate::cfn::{self, Resource};
-use crate::types::{Obj, Typed, Value};
+use crate::rules::compute;
+use crate::span::Span;
+use crate::types::{Obj, Typed};
 use indexmap::IndexMap;
 use serde_json::{Value as Json, json};
 
@@ -54,7 +56,7 @@ pub fn mounting_tasks<'a>(typed: &'a Typed, volume: &'a str) -> Vec<&'a Obj> {
                 container
                     .blocks("mount")
                     .iter()
-                    .any(|mount| mount.name() == volume)
+                    .any(|mount| mount.reference("volume") == Some(volume))
             })
         })
         .collect()
@@ -179,7 +181,11 @@ fn file_system(lowering: &mut Lowering, volume: &Obj) {
             }),
         ),
     );
-    let subnets = network.private_subnets.as_array().cloned().unwrap_or_default();
+    let subnets = network
+        .private_subnets
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     for (subnet, id) in subnets.iter().zip(mount_target_ids(lowering, volume)) {
         lowering.add(
             id,
@@ -194,27 +200,58 @@ fn file_system(lowering: &mut Lowering, volume: &Obj) {
             ),
         );
     }
-    for task in mounting_tasks(lowering.typed, name) {
-        let source = cfn::logical_id(&[task.name(), "SecurityGroup"]);
-        if !lowering.template.resources.contains_key(&source) {
+    for (source, group_id, span, description) in nfs_sources(lowering, name) {
+        if !lowering.template.resources.contains_key(&group_id) {
+            continue;
+        }
+        let id = cfn::logical_id(&[name, "NfsFrom", &source]);
+        if lowering.template.resources.contains_key(&id) {
             continue;
         }
         lowering.add(
-            cfn::logical_id(&[name, "NfsFrom", task.name()]),
+            id,
             Resource::new(
                 "AWS::EC2::SecurityGroupIngress",
-                task.head,
+                span,
                 json!({
                     "GroupId": cfn::get_att(&group, "GroupId"),
                     "IpProtocol": "tcp",
                     "FromPort": 2049,
                     "ToPort": 2049,
-                    "SourceSecurityGroupId": cfn::get_att(&source, "GroupId"),
-                    "Description": format!("NFS from the tasks of {} {}", task.kind, task.name()),
+                    "SourceSecurityGroupId": cfn::get_att(&group_id, "GroupId"),
+                    "Description": description,
                 }),
             ),
         );
     }
+}
+
+/// Where NFS traffic to a volume comes from: the security group of each
+/// `awsvpc` task that mounts it, or for `bridge` and `host` tasks the
+/// security group of every EC2 capacity they may run on. Each entry is
+/// (source name, security group logical ID, span, description).
+fn nfs_sources(lowering: &Lowering, volume: &str) -> Vec<(String, String, Span, String)> {
+    let mut sources = Vec::new();
+    for task in mounting_tasks(lowering.typed, volume) {
+        if compute::network_mode(task) == "awsvpc" {
+            sources.push((
+                task.name().to_string(),
+                cfn::logical_id(&[task.name(), "SecurityGroup"]),
+                task.head,
+                format!("NFS from the tasks of {} {}", task.kind, task.name()),
+            ));
+            continue;
+        }
+        for capacity in compute::reachable_capacities(lowering.typed, task) {
+            sources.push((
+                capacity.name().to_string(),
+                super::capacity::instance_security_group_id(capacity.name()),
+                capacity.head,
+                format!("NFS from the instances of capacity {}", capacity.name()),
+            ));
+        }
+    }
+    sources
 }
 
 /// The `MountPoints` of a container, granting the task role of `task` the
@@ -222,12 +259,14 @@ fn file_system(lowering: &mut Lowering, volume: &Obj) {
 pub fn mount_points(lowering: &mut Lowering, task: &Obj, container: &Obj) -> Vec<Json> {
     let mut points = Vec::new();
     for mount in container.blocks("mount") {
-        let volume = mount.name().to_string();
+        let Some(volume) = mount.reference("volume").map(str::to_string) else {
+            continue;
+        };
         let access_point = mount.str("access_point");
         let read_only = mount.bool("read_only").unwrap_or(false);
         points.push(json!({
             "SourceVolume": task_volume_name(&volume, access_point),
-            "ContainerPath": mount.str("path").unwrap_or("/"),
+            "ContainerPath": mount.name(),
             "ReadOnly": read_only,
         }));
         let mut actions = vec!["elasticfilesystem:ClientMount"];
@@ -240,7 +279,8 @@ pub fn mount_points(lowering: &mut Lowering, task: &Obj, container: &Obj) -> Vec
             }}),
             None => json!({ "Bool": { "elasticfilesystem:AccessedViaMountTarget": "true" } }),
         };
-        let through = access_point.map_or(String::new(), |ap| format!(" through access point `{ap}`"));
+        let through =
+            access_point.map_or(String::new(), |ap| format!(" through access point `{ap}`"));
         iam::grant_task_role(
             lowering,
             task.name(),
@@ -266,7 +306,9 @@ fn task_volumes(lowering: &mut Lowering, task: &Obj) {
     let mut waits = Vec::new();
     for container in task.blocks("container") {
         for mount in container.blocks("mount") {
-            let volume = mount.name();
+            let Some(volume) = mount.reference("volume") else {
+                continue;
+            };
             let access_point = mount.str("access_point");
             let name = task_volume_name(volume, access_point);
             if volumes.contains_key(&name) {
@@ -308,6 +350,9 @@ fn task_volumes(lowering: &mut Lowering, task: &Obj) {
             list.extend(volumes.into_values());
         }
     }
-    resource.depends_on.extend(waits.into_iter().filter(|id| !resource.depends_on.contains(id)));
-    let _ = Value::Error;
+    for id in waits {
+        if !resource.depends_on.contains(&id) {
+            resource.depends_on.push(id);
+        }
+    }
 }

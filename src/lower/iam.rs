@@ -173,7 +173,7 @@ fn task_role(lowering: &mut Lowering, task: &Obj) {
                         .unwrap_or_default(),
                     condition: None,
                     reason: format!(
-                        "declared in role `{}` (`allow {}`), the task role of {} `{}`",
+                        "role `{}` allows it (`allow {}`) and {} `{}` uses that role",
                         role.name(),
                         allow.name(),
                         task.kind,
@@ -197,10 +197,10 @@ fn task_role(lowering: &mut Lowering, task: &Obj) {
         "Description": format!("Permissions of the containers of {} {}", task.kind, task.name()),
         "AssumeRolePolicyDocument": trust_task(),
     });
-    if let (Some(role), Some(map)) = (declared, properties.as_object_mut()) {
-        if let Some(managed) = role.get("managed") {
-            map.insert("ManagedPolicyArns".into(), lowering.json(managed));
-        }
+    if let (Some(role), Some(map)) = (declared, properties.as_object_mut())
+        && let Some(managed) = role.get("managed")
+    {
+        map.insert("ManagedPolicyArns".into(), lowering.json(managed));
     }
     let span = declared.map_or(task.head, |role| role.head);
     lowering.add(
@@ -298,7 +298,10 @@ pub fn statements(grants: &[IamGrant]) -> IndexMap<String, Vec<Statement>> {
                 statement.resources.push(resource.clone());
             }
         }
-        statement.reasons.push((grant.reason.clone(), grant.span));
+        let reason = (grant.reason.clone(), grant.span);
+        if !statement.reasons.contains(&reason) {
+            statement.reasons.push(reason);
+        }
     }
     roles
 }

@@ -135,9 +135,7 @@ fn grant_pull(lowering: &mut Lowering, task: &Obj, repository: Json, reason: Str
             actions: vec!["ecr:GetAuthorizationToken".into()],
             resources: vec![json!("*")],
             condition: None,
-            reason: format!(
-                "{reason}; ECR sign-in has no resource-level permissions, so its resource is `*`"
-            ),
+            reason: format!("{reason} (signing in to ECR allows no resource but `*`)"),
             span,
         },
     );

@@ -5,7 +5,7 @@
 use super::{Lowering, NetworkRefs};
 use crate::cfn::{self, Resource};
 use crate::types::{Obj, Value};
-use serde_json::{Value as Json, json};
+use serde_json::json;
 
 /// Lowers every service.
 pub fn lower(lowering: &mut Lowering) {
@@ -28,12 +28,14 @@ fn service(lowering: &mut Lowering, obj: &Obj) {
         .reference("cluster")
         .map(|c| cfn::logical_id(&[c, "Cluster"]))
         .unwrap_or_default();
-    let fargate = obj.str("launch").unwrap_or("fargate") == "fargate";
+    let fargate = crate::rules::compute::platform(lowering.typed, obj).is_fargate();
 
     log_group(lowering, obj, &id("LogGroup"));
-    execution_role(lowering, obj, &id("ExecutionRole"), &id("LogGroup"));
+    super::iam::execution_role(lowering, obj, &id("LogGroup"));
     task_definition(lowering, obj, &id("TaskDefinition"), fargate);
-    security_group(lowering, obj, &id("SecurityGroup"), &network);
+    if crate::rules::compute::network_mode(obj) == "awsvpc" {
+        security_group(lowering, obj, &id("SecurityGroup"), &network);
+    }
 
     let public = obj.str("subnets") == Some("public");
     let subnets = if public {
@@ -80,9 +82,10 @@ fn service(lowering: &mut Lowering, obj: &Obj) {
         resource = resource.depends_on(network.ready.clone());
     }
     lowering.add(id("Service"), resource);
+    super::compute::service(lowering, obj);
 }
 
-fn log_group(lowering: &mut Lowering, obj: &Obj, id: &str) {
+pub(super) fn log_group(lowering: &mut Lowering, obj: &Obj, id: &str) {
     let days = match obj.get("log_retention").map(|v| &v.value) {
         Some(Value::Duration(seconds)) => (seconds / 86400).max(1),
         _ => 30,
@@ -98,56 +101,20 @@ fn log_group(lowering: &mut Lowering, obj: &Obj, id: &str) {
     );
 }
 
-fn trust_ecs_tasks() -> Json {
-    json!({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Effect": "Allow",
-            "Principal": { "Service": "ecs-tasks.amazonaws.com" },
-            "Action": "sts:AssumeRole",
-        }],
-    })
-}
-
-/// The execution role: exactly what ECS needs to start the task.
-fn execution_role(lowering: &mut Lowering, obj: &Obj, id: &str, log_group: &str) {
-    let statements = vec![json!({
-        "Sid": "WriteLogs",
-        "Effect": "Allow",
-        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-        "Resource": cfn::get_att(log_group, "Arn"),
-    })];
-    lowering.add(
-        id.to_string(),
-        Resource::new(
-            "AWS::IAM::Role",
-            obj.span,
-            json!({
-                "AssumeRolePolicyDocument": trust_ecs_tasks(),
-                "Policies": [{
-                    "PolicyName": "execution",
-                    "PolicyDocument": { "Version": "2012-10-17", "Statement": statements },
-                }],
-            }),
-        ),
-    );
-}
-
-fn task_definition(lowering: &mut Lowering, obj: &Obj, id: &str, fargate: bool) {
+pub(super) fn task_definition(lowering: &mut Lowering, obj: &Obj, id: &str, fargate: bool) {
     let name = obj.name();
     let log_group = cfn::logical_id(&[name, "LogGroup"]);
-    let containers: Vec<Json> = obj
-        .blocks("container")
-        .iter()
-        .map(|container| container_definition(lowering, container, &log_group))
-        .collect();
+    let containers = super::container::definitions(lowering, obj, &log_group);
     let mut properties = json!({
         "Family": cfn::sub(&format!("${{AWS::StackName}}-{name}")),
         "NetworkMode": "awsvpc",
         "RequiresCompatibilities": [if fargate { "FARGATE" } else { "EC2" }],
         "ExecutionRoleArn": cfn::get_att(&cfn::logical_id(&[name, "ExecutionRole"]), "Arn"),
         "ContainerDefinitions": containers,
-        "RuntimePlatform": { "CpuArchitecture": "X86_64", "OperatingSystemFamily": "LINUX" },
+        "RuntimePlatform": {
+            "CpuArchitecture": super::container::cpu_architecture(obj),
+            "OperatingSystemFamily": "LINUX",
+        },
     });
     let mut resource_spans = Vec::new();
     if let Some(map) = properties.as_object_mut() {
@@ -159,6 +126,13 @@ fn task_definition(lowering: &mut Lowering, obj: &Obj, id: &str, fargate: bool) 
             map.insert("Memory".into(), json!(mib.to_string()));
             resource_spans.push(("/Memory", obj.get("memory").map(|v| v.span)));
         }
+        // Fargate only (W3004 warns elsewhere); E3004 checked whole GiB 21..200.
+        if let Some(Value::Memory(mib)) = obj.get("ephemeral_storage").map(|v| &v.value) {
+            if fargate {
+                map.insert("EphemeralStorage".into(), json!({ "SizeInGiB": mib / 1024 }));
+                resource_spans.push(("/EphemeralStorage", obj.get("ephemeral_storage").map(|v| v.span)));
+            }
+        }
     }
     let mut resource = Resource::new("AWS::ECS::TaskDefinition", obj.span, properties);
     for (path, span) in resource_spans {
@@ -169,60 +143,14 @@ fn task_definition(lowering: &mut Lowering, obj: &Obj, id: &str, fargate: bool) 
     lowering.add(id.to_string(), resource);
 }
 
-fn container_definition(lowering: &Lowering, container: &Obj, log_group: &str) -> Json {
-    let mut definition = serde_json::Map::new();
-    definition.insert("Name".into(), json!(container.name()));
-    if let Some(image) = container.get("image") {
-        definition.insert("Image".into(), lowering.json(image));
-    }
-    definition.insert(
-        "Essential".into(),
-        json!(container.bool("essential").unwrap_or(true)),
-    );
-    if let Some(port) = container.int("port") {
-        definition.insert(
-            "PortMappings".into(),
-            json!([{ "ContainerPort": port, "Protocol": "tcp" }]),
-        );
-    }
-    if let Some(command) = container.get("command") {
-        definition.insert("Command".into(), lowering.json(command));
-    }
-    if let Some(Value::Map(env)) = container.get("env").map(|v| &v.value) {
-        let environment: Vec<Json> = env
-            .iter()
-            .map(|(key, value)| json!({ "Name": key, "Value": super::value_json(&value.value) }))
-            .collect();
-        definition.insert("Environment".into(), Json::Array(environment));
-    }
-    if let Some(Value::Cpu(units)) = container.get("cpu").map(|v| &v.value) {
-        definition.insert("Cpu".into(), json!(units));
-    }
-    if let Some(Value::Memory(mib)) = container.get("memory").map(|v| &v.value) {
-        definition.insert("Memory".into(), json!(mib));
-    }
-    definition.insert(
-        "LogConfiguration".into(),
-        json!({
-            "LogDriver": "awslogs",
-            "Options": {
-                "awslogs-group": cfn::reference(log_group),
-                "awslogs-region": cfn::reference("AWS::Region"),
-                "awslogs-stream-prefix": container.name(),
-            }
-        }),
-    );
-    Json::Object(definition)
-}
-
-fn security_group(lowering: &mut Lowering, obj: &Obj, id: &str, network: &NetworkRefs) {
+pub(super) fn security_group(lowering: &mut Lowering, obj: &Obj, id: &str, network: &NetworkRefs) {
     lowering.add(
         id.to_string(),
         Resource::new(
             "AWS::EC2::SecurityGroup",
             obj.span,
             json!({
-                "GroupDescription": format!("Tasks of service {}", obj.name()),
+                "GroupDescription": format!("Tasks of {} {}", obj.kind, obj.name()),
                 "VpcId": network.vpc_id,
                 "SecurityGroupEgress": [{ "IpProtocol": "-1", "CidrIp": "0.0.0.0/0", "Description": "Allow all outbound traffic" }],
             }),

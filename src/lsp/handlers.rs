@@ -66,7 +66,6 @@ impl World<'_> {
             .find(|(id, _)| *id == file)
             .map(|(_, ast)| ast)?;
         Some(Ctx {
-            uri: &document.uri,
             analysis,
             file,
             source,
@@ -78,8 +77,6 @@ impl World<'_> {
 
 /// One open document with its analysis.
 pub struct Ctx<'a> {
-    /// The document's URI.
-    pub uri: &'a Uri,
     /// The analysis of the program rooted at the document.
     pub analysis: &'a Analysis,
     /// The document's file in the analysis.
@@ -114,6 +111,17 @@ impl Ctx<'_> {
             uri,
             range: convert::range(file, span),
         })
+    }
+
+    /// A span of this document without the whitespace and commas the
+    /// grammar lets statements swallow at their end.
+    pub fn trim(&self, span: Span) -> Span {
+        let text = self.source.slice(span);
+        let kept = text.trim_end_matches(|c: char| c.is_whitespace() || c == ',');
+        Span {
+            end: span.start + u32::try_from(kept.len()).unwrap_or(0),
+            ..span
+        }
     }
 
     /// The document's text.

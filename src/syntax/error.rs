@@ -35,6 +35,9 @@ fn describe_token(token: &str) -> Option<String> {
     match token {
         "" | "\"" | "//" | "/*" | "///" | "\u{FEFF}" | " " | "\t" | "\r" | "\n" => None,
         "\\" => None,
+        // Pieces of other tokens (comment markers, a number's sign, a name's
+        // first character): naming them only confuses.
+        "////" | "-" | "_" => None,
         _ if token.chars().all(|c| c.is_ascii_alphanumeric()) => None,
         _ => Some(format!("`{token}`")),
     }

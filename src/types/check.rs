@@ -72,10 +72,11 @@ pub fn check<'a>(
                 }
             }
             StmtKind::Output { name, value } => {
-                let value = checker.expr(value, &Ty::Union(vec![Ty::String, Ty::Number]));
+                let (value, export) = checker.output(value);
                 typed.outputs.entry(name.node.clone()).or_insert(Output {
                     name: name.node.clone(),
                     value,
+                    export,
                     docs: stmt.docs.clone(),
                     span: stmt.span,
                 });
@@ -871,6 +872,53 @@ impl Checker<'_, '_> {
         );
     }
 
+    /// An output's value and export name: `output x = value`, or the map form
+    /// `output x = { value = ..., export = "name" }` (`export = true` derives
+    /// the name from the stack's).
+    fn output(&mut self, expr: &Expr) -> (Val, Option<Val>) {
+        let value_ty = Ty::Union(vec![Ty::String, Ty::Number]);
+        let ExprKind::Map(stmts) = &expr.kind else {
+            return (self.expr(expr, &value_ty), None);
+        };
+        let mut set: IndexMap<String, Val> = IndexMap::new();
+        let mut seen: IndexMap<String, Span> = IndexMap::new();
+        for stmt in stmts {
+            match &stmt.kind {
+                StmtKind::Assign { key, value } if key.node == "value" => {
+                    let value = self.expr(value, &value_ty);
+                    self.set_once(key, value, &mut set, &mut seen);
+                }
+                StmtKind::Assign { key, value } if key.node == "export" => {
+                    let value = self.expr(value, &Ty::Union(vec![Ty::String, Ty::Bool]));
+                    self.set_once(key, value, &mut set, &mut seen);
+                }
+                StmtKind::Assign { key, .. } => self.push(
+                    Diagnostic::new(
+                        Code::E2001,
+                        key.span,
+                        format!("unknown field `{}` in an output", key.node),
+                    )
+                    .with_primary_label("not a field of an output")
+                    .with_help("an output's map form takes `value` and `export`"),
+                ),
+                StmtKind::Error => {}
+                _ => self.push(
+                    Diagnostic::new(Code::E2003, stmt.span, "expected `name = value` in an output")
+                        .with_help("write `output x = { value = ..., export = \"name\" }`"),
+                ),
+            }
+        }
+        let value = set.shift_remove("value").unwrap_or_else(|| {
+            self.push(
+                Diagnostic::new(Code::E2002, expr.span, "missing field `value`")
+                    .with_primary_label("this output needs `value`")
+                    .with_help("add `value = ...`: the value the stack outputs"),
+            );
+            Val::new(Value::Error, expr.span)
+        });
+        (value, set.shift_remove("export"))
+    }
+
     /// Checks a `let` value without an expected type.
     fn infer(&mut self, expr: &Expr) -> Value {
         let ty = match &expr.kind {
@@ -891,9 +939,42 @@ impl Checker<'_, '_> {
                 }
                 return Value::Error;
             }
+            ExprKind::Reference(path) => return self.infer_reference(expr, path),
             _ => return Value::Error,
         };
         self.expr_value(expr, &ty)
+    }
+
+    /// A name in a `let`, checked where the constant is declared: it must be
+    /// declared (or be a choice of some field, such as `fargate`), and
+    /// constants must not form a cycle, even when the constant is never used.
+    fn infer_reference(&mut self, expr: &Expr, path: &[ast::Ident]) -> Value {
+        let Some(first) = path.first() else {
+            return Value::Error;
+        };
+        if path.len() == 1 && !self.lets.contains_key(&first.node) {
+            match self.resolved.symbols.get(&first.node).map(|s| &s.kind) {
+                Some(SymbolKind::Decl(_)) => {
+                    // Which kind it must be is known only where it is used.
+                    self.references.push(Reference {
+                        span: first.span,
+                        target: first.node.clone(),
+                    });
+                    return Value::Error;
+                }
+                None if self
+                    .stdlib
+                    .kinds
+                    .values()
+                    .flat_map(|kind| kind.fields.values())
+                    .any(|field| mentions_word(&field.ty, &first.node)) =>
+                {
+                    return Value::Error;
+                }
+                _ => {}
+            }
+        }
+        self.named(expr, path, &Ty::Error).unwrap_or(Value::Error)
     }
 
     fn push(&mut self, diag: Diagnostic) {
@@ -945,6 +1026,16 @@ fn enum_words(ty: &Ty) -> Option<Vec<String>> {
             (!words.is_empty()).then_some(words)
         }
         _ => None,
+    }
+}
+
+/// Whether `word` is a choice of `ty` or of a type inside it.
+fn mentions_word(ty: &Ty, word: &str) -> bool {
+    match ty {
+        Ty::Enum(words) => words.iter().any(|w| w == word),
+        Ty::Union(alts) => alts.iter().any(|alt| mentions_word(alt, word)),
+        Ty::List(inner) | Ty::Map(inner) => mentions_word(inner, word),
+        _ => false,
     }
 }
 

@@ -1,0 +1,168 @@
+//! Compute and scheduling settings of services and their task definitions,
+//! applied after `service.rs` has built them: launch type or capacity
+//! provider strategy, replica or daemon, network mode (with dynamic host
+//! ports in bridge mode), placement, deployment configuration, ECS Exec and
+//! the platform version.
+//!
+//! Scheduled tasks (`task.rs`) share [`task_definition`].
+
+use super::{Lowering, capacity, iam, placement};
+use crate::cfn;
+use crate::rules::compute::{self, Launch, Platform};
+use crate::types::{Obj, Value};
+use serde_json::{Map, Value as Json, json};
+
+/// The four Session Manager channel actions ECS Exec needs on the task role
+/// (`ssmmessages` has no resource-level permissions, so `*`).
+pub const EXEC_ACTIONS: [&str; 4] = [
+    "ssmmessages:CreateControlChannel",
+    "ssmmessages:CreateDataChannel",
+    "ssmmessages:OpenControlChannel",
+    "ssmmessages:OpenDataChannel",
+];
+
+/// Adjusts the task definition of a service or task: compatibility, network
+/// mode and host ports.
+pub fn task_definition(lowering: &mut Lowering, obj: &Obj) {
+    let platform = compute::platform(lowering.typed, obj);
+    let mode = compute::network_mode(obj).to_string();
+    let id = cfn::logical_id(&[obj.name(), "TaskDefinition"]);
+    let Some(properties) = lowering
+        .template
+        .resources
+        .get_mut(&id)
+        .and_then(|r| r.properties.as_object_mut())
+    else {
+        return;
+    };
+    properties.insert("RequiresCompatibilities".into(), json!([platform.word()]));
+    properties.insert("NetworkMode".into(), json!(mode));
+    if mode != "bridge" {
+        return;
+    }
+    // Bridge mode: host port 0 lets Docker pick a free ephemeral port, so
+    // several copies of the task share an instance behind a load balancer.
+    if let Some(Json::Array(containers)) = properties.get_mut("ContainerDefinitions") {
+        for container in containers.iter_mut() {
+            let Some(Json::Array(mappings)) = container.get_mut("PortMappings") else {
+                continue;
+            };
+            for mapping in mappings.iter_mut().filter_map(Json::as_object_mut) {
+                mapping.insert("HostPort".into(), json!(0));
+            }
+        }
+    }
+}
+
+/// The launch settings of a service or schedule: `LaunchType` or
+/// `CapacityProviderStrategy`, and `PlatformVersion` on Fargate. Returns the
+/// associations resource to depend on, if a strategy is used.
+pub fn launch_settings(lowering: &Lowering, obj: &Obj, target: &mut Map<String, Json>) -> Option<String> {
+    let typed = lowering.typed;
+    let mut depends = None;
+    target.remove("LaunchType");
+    target.remove("CapacityProviderStrategy");
+    match compute::launch(typed, obj) {
+        Launch::Type(platform) => {
+            target.insert("LaunchType".into(), json!(platform.word()));
+        }
+        Launch::Strategy(items) | Launch::ClusterDefault(items) => {
+            target.insert(
+                "CapacityProviderStrategy".into(),
+                Json::Array(capacity::strategy_json(items)),
+            );
+            depends = obj.reference("cluster").map(capacity::associations_id);
+        }
+    }
+    target.remove("PlatformVersion");
+    if compute::platform(typed, obj) == Platform::Fargate {
+        let version = match obj.get("platform_version").map(|v| &v.value) {
+            Some(Value::Str(text)) => text.clone(),
+            _ => "LATEST".into(),
+        };
+        target.insert("PlatformVersion".into(), json!(version));
+    }
+    depends
+}
+
+/// Applies the compute settings of a service to its `AWS::ECS::Service` and
+/// task definition. Called by `service.rs` once both exist.
+pub fn service(lowering: &mut Lowering, obj: &Obj) {
+    task_definition(lowering, obj);
+    let exec = obj.bool("exec") == Some(true);
+    if exec {
+        iam::grant_task_role(
+            lowering,
+            obj.name(),
+            "EcsExec",
+            &EXEC_ACTIONS,
+            vec![json!("*")],
+            None,
+            format!("ECS Exec is enabled on {} `{}` (`exec = true`); Session Manager channels have no resource-level permissions", obj.kind, obj.name()),
+            obj.get("exec").map_or(obj.head, |v| v.span),
+        );
+    }
+    let id = cfn::logical_id(&[obj.name(), "Service"]);
+    let mut settings = Map::new();
+    let depends = launch_settings(lowering, obj, &mut settings);
+    let daemon = compute::is_daemon(obj);
+    let mode = compute::network_mode(obj).to_string();
+    let placement = obj.block("placement");
+    let strategies = placement.map(placement::strategy_json).unwrap_or_default();
+    let constraints = placement.map(placement::constraint_json).unwrap_or_default();
+    let deployment = deployment_configuration(obj, daemon);
+    let Some(resource) = lowering.template.resources.get_mut(&id) else {
+        return;
+    };
+    let Some(properties) = resource.properties.as_object_mut() else {
+        return;
+    };
+    properties.remove("LaunchType");
+    properties.remove("PlatformVersion");
+    properties.extend(settings);
+    if daemon {
+        properties.insert("SchedulingStrategy".into(), json!("DAEMON"));
+        properties.remove("DesiredCount");
+    }
+    if mode != "awsvpc" {
+        properties.remove("NetworkConfiguration");
+    }
+    if !strategies.is_empty() && !daemon {
+        properties.insert("PlacementStrategies".into(), Json::Array(strategies));
+    }
+    if !constraints.is_empty() {
+        properties.insert("PlacementConstraints".into(), Json::Array(constraints));
+    }
+    properties.insert("DeploymentConfiguration".into(), deployment);
+    if exec {
+        properties.insert("EnableExecuteCommand".into(), json!(true));
+    }
+    if let Some(depends) = depends {
+        if !resource.depends_on.contains(&depends) {
+            resource.depends_on.push(depends);
+        }
+    }
+}
+
+/// `DeploymentConfiguration` from the `deployment` block and the defaults.
+fn deployment_configuration(obj: &Obj, daemon: bool) -> Json {
+    let block = obj.block("deployment");
+    let percent = |field: &str, default: f64| -> i64 {
+        match block.and_then(|b| b.get(field)).map(|v| &v.value) {
+            Some(Value::Percent(p)) => p.round() as i64,
+            _ => default as i64,
+        }
+    };
+    let (min, max) = if daemon { (0.0, 100.0) } else { (100.0, 200.0) };
+    let breaker = block
+        .and_then(|b| b.str("circuit_breaker"))
+        .unwrap_or("rollback");
+    json!({
+        "MinimumHealthyPercent": percent("min_healthy", min),
+        "MaximumPercent": percent("max_healthy", max),
+        "DeploymentCircuitBreaker": {
+            "Enable": breaker != "off",
+            "Rollback": breaker == "rollback",
+        },
+    })
+}

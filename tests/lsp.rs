@@ -1,0 +1,627 @@
+//! End-to-end tests of `ecsc lsp`: start the real binary and speak JSON-RPC
+//! over stdio with `Content-Length` framing, as an editor does. Every read
+//! has a timeout, so a hung server fails the test instead of hanging it.
+
+use serde_json::{Value, json};
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::{Duration, Instant};
+
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+const PROGRAM: &str = r#"network main {
+  nat = single
+}
+
+/// The production cluster.
+cluster prod {
+  network = main
+}
+
+/// The public API.
+service api {
+  cluster = prod
+  cpu     = 0.5 vcpu
+  memory  = 1 GiB
+  launch  = fargat
+  container web {
+    image = "nginx:1.27"
+  }
+}
+
+output cluster_name = prod.name
+"#;
+
+struct Server {
+    child: Child,
+    stdin: ChildStdin,
+    messages: Receiver<Value>,
+    queue: VecDeque<Value>,
+    next_id: i64,
+    dir: tempfile::TempDir,
+}
+
+impl Server {
+    fn start() -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ecsc"))
+            .arg("lsp")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start ecsc lsp");
+        let stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (sender, messages) = channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            loop {
+                let mut length = None;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let line = line.trim_end();
+                    if line.is_empty() {
+                        break;
+                    }
+                    if let Some(value) = line.strip_prefix("Content-Length: ") {
+                        length = value.parse::<usize>().ok();
+                    }
+                }
+                let mut body = vec![0; length.expect("Content-Length")];
+                if reader.read_exact(&mut body).is_err() {
+                    return;
+                }
+                let message: Value = serde_json::from_slice(&body).expect("server sent JSON");
+                if sender.send(message).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut server = Server {
+            child,
+            stdin,
+            messages,
+            queue: VecDeque::new(),
+            next_id: 0,
+            dir: tempfile::tempdir().unwrap(),
+        };
+        let init = server.request(
+            "initialize",
+            json!({"processId": null, "rootUri": null, "capabilities": {}}),
+        );
+        assert_eq!(init["result"]["serverInfo"]["name"], "ecsc");
+        server.notify("initialized", json!({}));
+        server
+    }
+
+    fn uri(&self, name: &str) -> String {
+        format!("file://{}", self.dir.path().join(name).display())
+    }
+
+    fn send_raw(&mut self, body: &[u8]) {
+        write!(self.stdin, "Content-Length: {}\r\n\r\n", body.len()).unwrap();
+        self.stdin.write_all(body).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    fn send(&mut self, message: Value) {
+        self.send_raw(message.to_string().as_bytes());
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    fn next(&mut self, deadline: Instant) -> Value {
+        let wait = deadline.saturating_duration_since(Instant::now());
+        match self.messages.recv_timeout(wait) {
+            Ok(message) => message,
+            Err(RecvTimeoutError::Timeout) => panic!("no message from the server in time"),
+            Err(RecvTimeoutError::Disconnected) => panic!("the server closed its output"),
+        }
+    }
+
+    /// Sends a request and returns the whole response message.
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        self.response(json!(id))
+    }
+
+    fn response(&mut self, id: Value) -> Value {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let message = self.next(deadline);
+            if message.get("id") == Some(&id) && message.get("method").is_none() {
+                return message;
+            }
+            self.queue.push_back(message);
+        }
+    }
+
+    /// The next diagnostics published for `uri`.
+    fn diagnostics(&mut self, uri: &str) -> Vec<Value> {
+        let matches = |m: &Value| {
+            m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri
+        };
+        if let Some(index) = self.queue.iter().position(matches) {
+            let message = self.queue.remove(index).unwrap();
+            return message["params"]["diagnostics"].as_array().unwrap().clone();
+        }
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let message = self.next(deadline);
+            if matches(&message) {
+                return message["params"]["diagnostics"].as_array().unwrap().clone();
+            }
+            self.queue.push_back(message);
+        }
+    }
+
+    fn open(&mut self, name: &str, text: &str) -> String {
+        let uri = self.uri(name);
+        self.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": "ecs", "version": 1, "text": text}}),
+        );
+        uri
+    }
+
+    fn change(&mut self, uri: &str, version: i32, text: &str) {
+        self.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": version},
+                   "contentChanges": [{"text": text}]}),
+        );
+    }
+
+    fn at(&mut self, method: &str, uri: &str, position: (u32, u32), extra: Value) -> Value {
+        let mut params = json!({
+            "textDocument": {"uri": uri},
+            "position": {"line": position.0, "character": position.1},
+        });
+        if let (Some(params), Some(extra)) = (params.as_object_mut(), extra.as_object()) {
+            params.extend(extra.clone());
+        }
+        self.request(method, params)
+    }
+
+    fn wait_exit(&mut self) -> ExitStatus {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "the server did not exit");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn shutdown(mut self) -> ExitStatus {
+        let response = self.request("shutdown", Value::Null);
+        assert_eq!(response["result"], Value::Null);
+        assert!(response.get("error").is_none());
+        self.notify("exit", Value::Null);
+        self.wait_exit()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// 0-based (line, UTF-16 column) of the `nth` occurrence of `needle`, plus `shift` columns.
+fn pos(text: &str, needle: &str, nth: usize, shift: u32) -> (u32, u32) {
+    let offset = text
+        .match_indices(needle)
+        .nth(nth)
+        .unwrap_or_else(|| panic!("`{needle}` not in text"))
+        .0;
+    let before = &text[..offset];
+    let line = before.matches('\n').count() as u32;
+    let column = before.rsplit('\n').next().unwrap().encode_utf16().count() as u32;
+    (line, column + shift)
+}
+
+fn range(start: (u32, u32), end: (u32, u32)) -> Value {
+    json!({"start": {"line": start.0, "character": start.1},
+           "end": {"line": end.0, "character": end.1}})
+}
+
+fn labels(completion: &Value) -> Vec<String> {
+    completion["result"]["items"]
+        .as_array()
+        .expect("a completion list")
+        .iter()
+        .map(|item| item["label"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn fixed() -> String {
+    PROGRAM.replace("fargat\n", "fargate\n")
+}
+
+#[test]
+fn diagnostics_are_published_and_cleared() {
+    let mut server = Server::start();
+    let uri = server.open("main.ecs", PROGRAM);
+    let diagnostics = server.diagnostics(&uri);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+    let diagnostic = &diagnostics[0];
+    assert_eq!(diagnostic["code"], "E2005");
+    assert_eq!(diagnostic["severity"], 1);
+    assert_eq!(diagnostic["source"], "ecsc");
+    let start = pos(PROGRAM, "fargat", 0, 0);
+    assert_eq!(diagnostic["range"], range(start, (start.0, start.1 + 6)));
+    assert!(diagnostic["message"].as_str().unwrap().starts_with("unknown value `fargat`"));
+    let href = diagnostic["codeDescription"]["href"].as_str().unwrap_or("");
+    assert!(href.ends_with("E2005.md"), "{href}");
+
+    server.change(&uri, 2, &fixed());
+    assert_eq!(server.diagnostics(&uri), Vec::<Value>::new());
+    assert!(server.shutdown().success());
+}
+
+#[test]
+fn broken_files_get_diagnostics_and_related_information() {
+    let mut server = Server::start();
+    let text = "cluster prod {\n  network = main\n}\ncluster prod {\n  network = main\n\nnetwork main {}\n";
+    let uri = server.open("broken.ecs", text);
+    let diagnostics = server.diagnostics(&uri);
+    let codes: Vec<&str> = diagnostics.iter().map(|d| d["code"].as_str().unwrap()).collect();
+    assert!(codes.contains(&"E0002"), "{codes:?}");
+    // The unclosed declaration does not hide the others.
+    assert!(codes.len() >= 1);
+
+    let text = "network main {}\ncluster prod { network = main }\ncluster prod { network = main }\n";
+    server.change(&uri, 2, text);
+    let diagnostics = server.diagnostics(&uri);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+    assert_eq!(diagnostics[0]["code"], "E1002");
+    let related = &diagnostics[0]["relatedInformation"][0];
+    assert_eq!(related["location"]["uri"], uri.as_str());
+    let first = pos(text, "prod", 0, 0);
+    assert_eq!(related["location"]["range"], range(first, (first.0, first.1 + 4)));
+}
+
+#[test]
+fn hover_shows_docs_types_and_normalised_values() {
+    let mut server = Server::start();
+    let uri = server.open("main.ecs", &fixed());
+    let text = fixed();
+    let _ = server.diagnostics(&uri);
+
+    let hover = server.at("textDocument/hover", &uri, pos(&text, "cpu", 0, 1), json!({}));
+    let value = hover["result"]["contents"]["value"].as_str().unwrap();
+    assert!(value.contains("Task CPU"), "{value}");
+    assert!(value.contains("cpu: Cpu?"), "{value}");
+
+    let hover = server.at("textDocument/hover", &uri, pos(&text, "0.5 vcpu", 0, 2), json!({}));
+    let value = hover["result"]["contents"]["value"].as_str().unwrap();
+    assert!(value.contains("512 CPU units"), "{value}");
+    let start = pos(&text, "0.5 vcpu", 0, 0);
+    assert_eq!(hover["result"]["range"], range(start, (start.0, start.1 + 8)));
+
+    let hover = server.at("textDocument/hover", &uri, pos(&text, "1 GiB", 0, 3), json!({}));
+    let value = hover["result"]["contents"]["value"].as_str().unwrap();
+    assert!(value.contains("1024 MiB"), "{value}");
+
+    // A reference shows the declaration it names, with its doc comment.
+    let hover = server.at("textDocument/hover", &uri, pos(&text, "= prod", 0, 3), json!({}));
+    let value = hover["result"]["contents"]["value"].as_str().unwrap();
+    assert!(value.contains("cluster prod"), "{value}");
+    assert!(value.contains("The production cluster."), "{value}");
+
+    // A kind word shows the kind's doc comment.
+    let hover = server.at("textDocument/hover", &uri, pos(&text, "service", 0, 2), json!({}));
+    let value = hover["result"]["contents"]["value"].as_str().unwrap();
+    assert!(value.contains("kind service(name)"), "{value}");
+
+    // An attribute.
+    let hover = server.at("textDocument/hover", &uri, pos(&text, "prod.name", 0, 6), json!({}));
+    let value = hover["result"]["contents"]["value"].as_str().unwrap();
+    assert!(value.contains("The cluster name."), "{value}");
+
+    // Whitespace and positions past the end: nothing.
+    let hover = server.at("textDocument/hover", &uri, (3, 0), json!({}));
+    assert_eq!(hover["result"], Value::Null);
+    let hover = server.at("textDocument/hover", &uri, (500, 3), json!({}));
+    assert_eq!(hover["result"], Value::Null);
+    assert!(server.shutdown().success());
+}
+
+#[test]
+fn definition_references_and_rename() {
+    let mut server = Server::start();
+    let text = fixed();
+    let uri = server.open("main.ecs", &text);
+    let _ = server.diagnostics(&uri);
+    let declaration = pos(&text, "cluster prod", 0, 8);
+    let uses = [pos(&text, "= prod", 0, 2), pos(&text, "prod.name", 0, 0)];
+
+    let definition = server.at("textDocument/definition", &uri, (uses[0].0, uses[0].1 + 2), json!({}));
+    assert_eq!(definition["result"]["uri"], uri.as_str());
+    assert_eq!(
+        definition["result"]["range"],
+        range(declaration, (declaration.0, declaration.1 + 4))
+    );
+
+    let references = server.at(
+        "textDocument/references",
+        &uri,
+        declaration,
+        json!({"context": {"includeDeclaration": true}}),
+    );
+    let ranges: Vec<Value> = references["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["range"].clone())
+        .collect();
+    let expected: Vec<Value> = [declaration, uses[0], uses[1]]
+        .iter()
+        .map(|p| range(*p, (p.0, p.1 + 4)))
+        .collect();
+    assert_eq!(ranges, expected);
+
+    let prepare = server.at("textDocument/prepareRename", &uri, uses[1], json!({}));
+    assert_eq!(prepare["result"]["placeholder"], "prod");
+
+    let rename = server.at("textDocument/rename", &uri, uses[1], json!({"newName": "live"}));
+    let edits = rename["result"]["changes"][uri.as_str()].as_array().unwrap().clone();
+    let mut edited: Vec<Value> = edits.iter().map(|e| e["range"].clone()).collect();
+    edited.sort_by_key(|r| (r["start"]["line"].as_u64(), r["start"]["character"].as_u64()));
+    assert_eq!(edited, expected);
+    assert!(edits.iter().all(|e| e["newText"] == "live"));
+
+    for bad in ["9lives", "let", "has space", "main"] {
+        let rename = server.at("textDocument/rename", &uri, uses[1], json!({"newName": bad}));
+        assert!(rename.get("error").is_some(), "renaming to {bad:?} should fail: {rename}");
+    }
+    assert!(server.shutdown().success());
+}
+
+#[test]
+fn completion_of_fields_values_and_units() {
+    let mut server = Server::start();
+    let text = fixed().replace("  launch  = fargate\n", "  launch  = fargate\n  \n");
+    let uri = server.open("main.ecs", &text);
+    let _ = server.diagnostics(&uri);
+
+    // An empty line in the service block: fields not set yet.
+    let blank = pos(&text, "  \n", 0, 2);
+    let labels_here = labels(&server.at("textDocument/completion", &uri, blank, json!({})));
+    for wanted in ["count", "subnets", "container", "log_retention"] {
+        assert!(labels_here.contains(&wanted.to_string()), "{wanted} in {labels_here:?}");
+    }
+    for set in ["cpu", "memory", "cluster", "launch"] {
+        assert!(!labels_here.contains(&set.to_string()), "{set} in {labels_here:?}");
+    }
+
+    // Half-typed input: the block does not parse.
+    let half = fixed().replace("  cpu     = 0.5 vcpu\n  memory  = 1 GiB\n", "  launch = \n");
+    let half = half.replace("  launch  = fargate\n", "");
+    server.change(&uri, 2, &half);
+    let _ = server.diagnostics(&uri);
+    let at = pos(&half, "launch = ", 0, 9);
+    let values = labels(&server.at("textDocument/completion", &uri, at, json!({})));
+    assert_eq!(values, vec!["fargate", "ec2"]);
+
+    // Fields, in a block that does not parse: `cpu` and `memory` are offered.
+    let half = fixed()
+        .replace("  cpu     = 0.5 vcpu\n  memory  = 1 GiB\n", "  m\n  count = \n");
+    server.change(&uri, 3, &half);
+    let _ = server.diagnostics(&uri);
+    let at = pos(&half, "  m\n", 0, 3);
+    let fields = labels(&server.at("textDocument/completion", &uri, at, json!({})));
+    assert!(fields.contains(&"memory".to_string()), "{fields:?}");
+    assert!(fields.contains(&"cpu".to_string()), "{fields:?}");
+    assert!(!fields.contains(&"cluster".to_string()), "{fields:?}");
+    assert!(!fields.contains(&"launch".to_string()), "{fields:?}");
+
+    // References of the expected kind.
+    let half = fixed().replace("  cluster = prod\n", "  cluster = p\n");
+    server.change(&uri, 4, &half);
+    let _ = server.diagnostics(&uri);
+    let at = pos(&half, "cluster = p", 0, 11);
+    let names = labels(&server.at("textDocument/completion", &uri, at, json!({})));
+    assert_eq!(names, vec!["prod"]);
+
+    // Units after a number.
+    let half = fixed().replace("1 GiB", "2");
+    server.change(&uri, 5, &half);
+    let _ = server.diagnostics(&uri);
+    let at = pos(&half, "= 2\n", 0, 3);
+    let completion = server.at("textDocument/completion", &uri, at, json!({}));
+    assert_eq!(labels(&completion), vec!["MiB", "GiB"]);
+    assert_eq!(completion["result"]["items"][1]["textEdit"]["newText"], " GiB");
+
+    // Top level: kinds and keywords.
+    let top = format!("{}\n", fixed());
+    server.change(&uri, 6, &top);
+    let _ = server.diagnostics(&uri);
+    let end = (top.matches('\n').count() as u32, 0);
+    let kinds = labels(&server.at("textDocument/completion", &uri, end, json!({})));
+    for wanted in ["service", "cluster", "network", "let", "param", "output", "import"] {
+        assert!(kinds.contains(&wanted.to_string()), "{wanted} in {kinds:?}");
+    }
+    assert!(server.shutdown().success());
+}
+
+#[test]
+fn outline_folding_and_code_actions() {
+    let mut server = Server::start();
+    let uri = server.open("main.ecs", PROGRAM);
+    let _ = server.diagnostics(&uri);
+
+    let symbols = server.request("textDocument/documentSymbol", json!({"textDocument": {"uri": uri}}));
+    let names: Vec<&str> = symbols["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["main", "prod", "api", "cluster_name"]);
+    assert_eq!(symbols["result"][2]["children"][0]["name"], "web");
+    assert_eq!(symbols["result"][2]["detail"], "service");
+
+    let folding = server.request("textDocument/foldingRange", json!({"textDocument": {"uri": uri}}));
+    let service = pos(PROGRAM, "service api", 0, 0).0;
+    assert!(
+        folding["result"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["startLine"] == service && r["endLine"] == service + 7),
+        "{folding}"
+    );
+
+    let at = pos(PROGRAM, "fargat", 0, 0);
+    let actions = server.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": range(at, at), "context": {"diagnostics": []}}),
+    );
+    let action = &actions["result"][0];
+    assert_eq!(action["title"], "replace with `fargate`");
+    assert_eq!(action["kind"], "quickfix");
+    let edit = &action["edit"]["changes"][uri.as_str()][0];
+    assert_eq!(edit["newText"], "fargate");
+    assert_eq!(edit["range"], range(at, (at.0, at.1 + 6)));
+    assert!(server.shutdown().success());
+}
+
+#[test]
+fn formatting_replaces_the_document() {
+    let mut server = Server::start();
+    let messy = "cluster   prod {\n network=main\n}\nnetwork main {}\n";
+    let uri = server.open("fmt.ecs", messy);
+    let _ = server.diagnostics(&uri);
+    let response = server.request(
+        "textDocument/formatting",
+        json!({"textDocument": {"uri": uri}, "options": {"tabSize": 2, "insertSpaces": true}}),
+    );
+    let edits = response["result"].as_array().expect("edits");
+    assert_eq!(edits.len(), 1);
+    let new_text = edits[0]["newText"].as_str().unwrap();
+    assert!(new_text.starts_with("cluster prod {\n  network = main\n}\n"), "{new_text}");
+    assert_eq!(edits[0]["range"], range((0, 0), (4, 0)));
+    assert!(server.shutdown().success());
+}
+
+#[test]
+fn protocol_errors_do_not_kill_the_server() {
+    let mut server = Server::start();
+    // Unknown method.
+    let response = server.request("textDocument/unknownThing", json!({}));
+    assert_eq!(response["error"]["code"], -32601);
+    // Malformed parameters.
+    let response = server.request("textDocument/hover", json!({"textDocument": 3}));
+    assert_eq!(response["error"]["code"], -32602);
+    // Garbage bodies.
+    server.send_raw(b"this is not json");
+    server.send_raw(br#"{"jsonrpc":"2.0","id":99,"bogus":true}"#);
+    let response = server.response(json!(99));
+    assert_eq!(response["error"]["code"], -32600);
+    // A document that is not open.
+    let uri = server.uri("nowhere.ecs");
+    let response = server.at("textDocument/hover", &uri, (0, 0), json!({}));
+    assert_eq!(response["result"], Value::Null);
+    let response = server.at("textDocument/completion", &uri, (0, 0), json!({}));
+    assert_eq!(response["result"], Value::Null);
+    // Still alive.
+    let uri = server.open("main.ecs", PROGRAM);
+    assert_eq!(server.diagnostics(&uri).len(), 1);
+    assert!(server.shutdown().success());
+}
+
+#[test]
+fn exit_without_shutdown_is_an_error() {
+    let mut server = Server::start();
+    server.notify("exit", Value::Null);
+    let status = server.wait_exit();
+    assert_eq!(status.code(), Some(1));
+}
+
+#[test]
+fn requests_after_shutdown_are_refused() {
+    let mut server = Server::start();
+    let response = server.request("shutdown", Value::Null);
+    assert!(response.get("error").is_none());
+    let response = server.request("textDocument/hover", json!({}));
+    assert_eq!(response["error"]["code"], -32600);
+    server.notify("exit", Value::Null);
+    assert_eq!(server.wait_exit().code(), Some(0));
+}
+
+/// Measures (does not assert) how long a 5,000-line document takes to get
+/// fresh diagnostics after an edit, debounce included. Run with
+/// `cargo test --test lsp latency -- --nocapture` to see the numbers.
+#[test]
+fn latency_on_a_large_document() {
+    let mut lines = vec![
+        "network main {".to_string(),
+        "  nat = single".into(),
+        "}".into(),
+        "cluster prod {".into(),
+        "  network = main".into(),
+        "}".into(),
+    ];
+    let mut index = 0;
+    while lines.len() < 4990 {
+        lines.extend(
+            [
+                format!("/// Service {index}."),
+                format!("service s{index} {{"),
+                "  cluster = prod".into(),
+                "  cpu     = 0.25 vcpu".into(),
+                "  memory  = 512 MiB".into(),
+                "  container web {".into(),
+                "    image = \"nginx:1.27\"".into(),
+                "    port  = 80".into(),
+                "  }".into(),
+                "}".into(),
+            ]
+            .into_iter(),
+        );
+        index += 1;
+    }
+    let text = lines.join("\n") + "\n";
+    assert!(text.lines().count() >= 4990);
+    let mut server = Server::start();
+    let uri = server.open("big.ecs", &text);
+    assert_eq!(server.diagnostics(&uri), Vec::<Value>::new());
+    let broken = text.replacen("cluster = prod", "cluster = prd", 1);
+    let mut samples = Vec::new();
+    for version in 2..7 {
+        let edited = if version % 2 == 0 { &broken } else { &text };
+        let started = Instant::now();
+        server.change(&uri, version, edited);
+        let diagnostics = server.diagnostics(&uri);
+        samples.push(started.elapsed());
+        assert_eq!(diagnostics.len(), usize::from(version % 2 == 0));
+    }
+    // A request right after an edit runs the pending analysis first (no debounce).
+    let started = Instant::now();
+    server.change(&uri, 10, &broken);
+    let _ = server.request("textDocument/documentSymbol", json!({"textDocument": {"uri": uri}}));
+    let immediate = started.elapsed();
+    eprintln!(
+        "lsp latency on {} lines: edit -> diagnostics {:?} (debounce {} ms included); edit -> request answered {:?}",
+        text.lines().count(),
+        samples,
+        75,
+        immediate
+    );
+    let _ = Path::new("");
+    assert!(server.shutdown().success());
+}
