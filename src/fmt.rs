@@ -342,5 +342,38 @@ mod tests {
     fn crlf_becomes_lf() {
         assert_eq!(fmt("a = 1\r\nb = 2\r\n"), "a = 1\n\nb = 2\n");
     }
-}
 
+    #[test]
+    fn empty_and_comment_only_files() {
+        assert_eq!(fmt(""), "");
+        assert_eq!(fmt("\n\n  \n"), "");
+        assert_eq!(fmt("// a\n\n\n// b  \n"), "// a\n\n// b\n");
+    }
+
+    #[test]
+    fn drops_the_byte_order_mark() {
+        assert_eq!(fmt("\u{FEFF}let x = 1\n"), "let x = 1\n");
+    }
+
+    #[test]
+    fn keyword_blocks_keep_their_comma() {
+        let text = "x {\n  param,\n  count: Int = 2\n}\n";
+        assert_eq!(fmt(text), text);
+    }
+
+    #[test]
+    fn long_one_line_bodies_are_split() {
+        let long = "x".repeat(90);
+        let text = format!("a {{ b {{ c = \"{long}\" }} }}\n");
+        assert_eq!(
+            fmt(&text),
+            format!("a {{\n  b {{\n    c = \"{long}\"\n  }}\n}}\n")
+        );
+    }
+
+    #[test]
+    fn multi_line_bodies_stay_multi_line() {
+        let text = "a {\n  b = 1\n}\n";
+        assert_eq!(fmt(text), text);
+    }
+}

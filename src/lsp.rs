@@ -126,17 +126,23 @@ struct Analyzed {
     analysis: Analysis,
     /// Diagnostics of the last build on save (dropped on the next edit).
     build: Option<Diagnostics>,
-    /// URIs of imported files this root published diagnostics for.
-    published: HashSet<Uri>,
+    /// Imported files this root published diagnostics for.
+    published: Vec<Uri>,
+}
+
+/// Maps and sets of documents are keyed by the URI's text (`Uri` itself
+/// has interior mutability, which makes a poor hash key).
+fn key(uri: &Uri) -> String {
+    uri.as_str().to_string()
 }
 
 #[derive(Default)]
 struct Server {
     phase: Phase,
     documents: Documents,
-    analyzed: HashMap<Uri, Analyzed>,
+    analyzed: HashMap<String, Analyzed>,
     /// Documents whose analysis is stale.
-    stale: HashSet<Uri>,
+    stale: HashSet<String>,
     /// When the stale analyses run, and since when they have been stale.
     deadline: Option<(Instant, Instant)>,
     links: handlers::diagnostics::ExplainLinks,
@@ -162,15 +168,11 @@ impl Server {
                     Err(_) => return 1,
                 },
             };
-            let t0 = Instant::now();
             let event = match incoming {
                 Incoming::Message(message) => Event::from_message(message),
                 Incoming::Malformed { id, error } => Event::Malformed(id, error),
             };
-            let t1 = Instant::now();
-            let result = self.handle(event);
-            transport::log(&format!("TIMING event {:?} handle {:?}", t1 - t0, t1.elapsed()));
-            if let Some(code) = result {
+            if let Some(code) = self.handle(event) {
                 return code;
             }
         }
@@ -179,51 +181,65 @@ impl Server {
     /// Handles one event; `Some(code)` ends the loop.
     fn handle(&mut self, event: Event) -> Option<u8> {
         match (self.phase, event) {
-            (_, Event::Exit) => return Some(if self.phase == Phase::ShutDown { 0 } else { 1 }),
+            (phase, Event::Exit) => return Some(if phase == Phase::ShutDown { 0 } else { 1 }),
             (_, Event::Malformed(id, error)) => {
                 transport::log(&format!("dropped a malformed message: {error}"));
                 if let Some(id) = id {
-                    self.reply_error(id, ErrorCode::InvalidRequest, format!("malformed message: {error}"));
+                    let message = format!("malformed message: {error}");
+                    self.reply_error(id, ErrorCode::InvalidRequest, message);
                 }
             }
-            (Phase::Uninitialized, Event::Initialize(id)) => {
+            (Phase::Uninitialized, event) => self.uninitialized(event),
+            (Phase::Running, event) => self.running(event),
+            (Phase::ShutDown, event) => {
+                if let Event::Request(Request { id, .. })
+                | Event::Shutdown(id)
+                | Event::Initialize(id) = event
+                {
+                    let message = "the server is shutting down".into();
+                    self.reply_error(id, ErrorCode::InvalidRequest, message);
+                }
+            }
+        }
+        None
+    }
+
+    /// Before `initialize`: requests are refused, notifications dropped.
+    fn uninitialized(&mut self, event: Event) {
+        match event {
+            Event::Initialize(id) => {
                 self.phase = Phase::Running;
                 transport::send(transport::ok_response(id, handlers::initialize_result()).into());
             }
-            (Phase::Uninitialized, Event::Request(request)) => self.reply_error(
-                request.id,
-                ErrorCode::ServerNotInitialized,
-                "the server is not initialized".into(),
-            ),
-            (Phase::Uninitialized, Event::Shutdown(id)) => self.reply_error(
-                id,
-                ErrorCode::ServerNotInitialized,
-                "the server is not initialized".into(),
-            ),
-            (Phase::ShutDown, Event::Request(Request { id, .. }))
-            | (Phase::ShutDown, Event::Shutdown(id) | Event::Initialize(id)) => self.reply_error(
-                id,
-                ErrorCode::InvalidRequest,
-                "the server is shutting down".into(),
-            ),
-            (Phase::Uninitialized | Phase::ShutDown, _) => {}
-            (Phase::Running, Event::Initialize(id)) => {
+            Event::Request(Request { id, .. }) | Event::Shutdown(id) => {
+                let message = "the server is not initialized".into();
+                self.reply_error(id, ErrorCode::ServerNotInitialized, message);
+            }
+            _ => {}
+        }
+    }
+
+    fn running(&mut self, event: Event) {
+        match event {
+            Event::Initialize(id) => {
                 self.reply_error(id, ErrorCode::InvalidRequest, "already initialized".into());
             }
-            (Phase::Running, Event::Shutdown(id)) => {
+            Event::Shutdown(id) => {
                 self.phase = Phase::ShutDown;
                 transport::send(transport::ok_response(id, ()).into());
             }
-            (Phase::Running, Event::Opened(params)) => {
+            Event::Opened(params) => {
                 let document = params.text_document;
                 let uri = document.uri.clone();
-                self.documents.open(document.uri, document.version, document.text);
+                self.documents
+                    .open(document.uri, document.version, document.text);
                 self.mark_stale(&uri);
                 self.analyze_stale();
             }
-            (Phase::Running, Event::Changed(params)) => {
+            Event::Changed(params) => {
                 let uri = params.text_document.uri;
-                let changed = self.documents.update(&uri, params.text_document.version, |text| {
+                let version = params.text_document.version;
+                let changed = self.documents.update(&uri, version, |text| {
                     for change in params.content_changes {
                         convert::apply_change(text, change.range, &change.text);
                     }
@@ -232,28 +248,27 @@ impl Server {
                     self.mark_stale(&uri);
                 }
             }
-            (Phase::Running, Event::Closed(params)) => self.close(&params.text_document.uri),
-            (Phase::Running, Event::Saved(params)) => self.saved(&params.text_document.uri),
-            (Phase::Running, Event::Request(request)) => {
+            Event::Closed(params) => self.close(&params.text_document.uri),
+            Event::Saved(params) => self.saved(&params.text_document.uri),
+            Event::Request(request) => {
                 self.analyze_stale();
                 let world = World {
                     documents: &self.documents,
                     analyses: self.analyzed_map(),
                 };
-                let t0 = Instant::now();
                 let response = handlers::dispatch(&world, request);
-                transport::log(&format!("TIMING dispatch {:?}", t0.elapsed()));
                 transport::send(response.into());
             }
-            (Phase::Running, Event::BadNotification(method, error)) => {
-                transport::log(&format!("ignored `{method}` with invalid parameters: {error}"));
+            Event::BadNotification(method, error) => {
+                transport::log(&format!(
+                    "ignored `{method}` with invalid parameters: {error}"
+                ));
             }
-            (Phase::Running, Event::Ignored) => {}
+            Event::Exit | Event::Malformed(..) | Event::Ignored => {}
         }
-        None
     }
 
-    fn analyzed_map(&self) -> HashMap<Uri, &Analysis> {
+    fn analyzed_map(&self) -> HashMap<String, &Analysis> {
         self.analyzed
             .iter()
             .map(|(uri, analyzed)| (uri.clone(), &analyzed.analysis))
@@ -266,7 +281,7 @@ impl Server {
 
     /// Marks a document and every open document that reads it as stale.
     fn mark_stale(&mut self, uri: &Uri) {
-        self.stale.insert(uri.clone());
+        self.stale.insert(key(uri));
         if let Some(path) = self.documents.get(uri).map(|d| d.path.clone()) {
             for (root, analyzed) in &self.analyzed {
                 if analyzed.analysis.read_paths.contains(&path) {
@@ -274,6 +289,11 @@ impl Server {
                 }
             }
         }
+        self.schedule();
+    }
+
+    /// Runs stale analyses after [`DEBOUNCE`] of quiet (at most [`STARVATION`] late).
+    fn schedule(&mut self) {
         let now = Instant::now();
         let since = self.deadline.map_or(now, |(_, since)| since);
         let at = (now + DEBOUNCE).min(since + STARVATION);
@@ -283,22 +303,28 @@ impl Server {
     /// Re-analyses every stale open document and publishes its diagnostics.
     fn analyze_stale(&mut self) {
         self.deadline = None;
-        let mut stale: Vec<Uri> = self.stale.drain().collect();
+        let mut stale: Vec<String> = self.stale.drain().collect();
         stale.sort();
         for uri in stale {
-            let Some(document) = self.documents.get(&uri) else {
+            let Some(document) = self.documents.get_by_key(&uri) else {
                 continue;
             };
-            let t0 = Instant::now();
-            let analysis = driver::analyze(&self.documents.vfs(), &[document.path.clone()]);
-            transport::log(&format!("TIMING analyze {:?}", t0.elapsed()));
-            let previous = self.analyzed.remove(&uri).map(|a| a.published).unwrap_or_default();
+            let document_uri = document.uri.clone();
+            let analysis =
+                driver::analyze(&self.documents.vfs(), std::slice::from_ref(&document.path));
+            let previous = match self.analyzed.remove(&uri) {
+                Some(old) => {
+                    drop_later(old.analysis);
+                    old.published
+                }
+                None => Vec::new(),
+            };
             let mut analyzed = Analyzed {
                 analysis,
                 build: None,
                 published: previous,
             };
-            self.publish(&uri, &mut analyzed);
+            self.publish(&document_uri, &mut analyzed);
             self.analyzed.insert(uri, analyzed);
         }
     }
@@ -311,15 +337,15 @@ impl Server {
             analyzed.build.as_ref(),
             &mut self.links,
         );
-        let mut now_published = HashSet::new();
+        let mut now_published: Vec<Uri> = Vec::new();
         for (target, diagnostics) in batches {
             if &target != uri {
-                now_published.insert(target.clone());
+                now_published.push(target.clone());
             }
             self.notify_diagnostics(target, diagnostics);
         }
-        for old in analyzed.published.difference(&now_published) {
-            if self.documents.get(old).is_none() {
+        for old in &analyzed.published {
+            if !now_published.contains(old) && self.documents.get(old).is_none() {
                 self.notify_diagnostics(old.clone(), Vec::new());
             }
         }
@@ -349,8 +375,8 @@ impl Server {
         let Some(document) = self.documents.close(uri) else {
             return;
         };
-        self.stale.remove(uri);
-        if let Some(analyzed) = self.analyzed.remove(uri) {
+        self.stale.remove(&key(uri));
+        if let Some(analyzed) = self.analyzed.remove(&key(uri)) {
             for other in analyzed.published {
                 if self.documents.get(&other).is_none() {
                     self.notify_diagnostics(other, Vec::new());
@@ -359,21 +385,20 @@ impl Server {
         }
         self.notify_diagnostics(uri.clone(), Vec::new());
         // Importers now read the file from the disk.
-        let importers: Vec<Uri> = self
+        let importers: Vec<String> = self
             .analyzed
             .iter()
             .filter(|(_, a)| a.analysis.read_paths.contains(&document.path))
             .map(|(root, _)| root.clone())
             .collect();
-        for root in importers {
-            self.mark_stale(&root);
-        }
+        self.stale.extend(importers);
+        self.schedule();
     }
 
     /// On save, builds a clean program and publishes the build's problems.
     fn saved(&mut self, uri: &Uri) {
         self.analyze_stale();
-        let Some(mut analyzed) = self.analyzed.remove(uri) else {
+        let Some(mut analyzed) = self.analyzed.remove(&key(uri)) else {
             return;
         };
         if !analyzed.analysis.diagnostics.has_errors() {
@@ -383,8 +408,17 @@ impl Server {
             });
             self.publish(uri, &mut analyzed);
         }
-        self.analyzed.insert(uri.clone(), analyzed);
+        self.analyzed.insert(key(uri), analyzed);
     }
+}
+
+/// Frees an old analysis on another thread: dropping a large syntax tree
+/// and typed program takes a few milliseconds the editor need not wait for.
+fn drop_later(analysis: Analysis) {
+    // If no thread can be started, the analysis is dropped right here.
+    let _ = std::thread::Builder::new()
+        .name("ecsc-lsp-drop".into())
+        .spawn(move || drop(analysis));
 }
 
 impl From<Failure> for lsp_server::ResponseError {

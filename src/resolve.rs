@@ -67,11 +67,16 @@ pub fn resolve<'a>(
     diags: &mut Diagnostics,
 ) -> Resolved {
     let mut resolved = Resolved::default();
+    // CloudFormation names (logical IDs) already taken, for declarations and
+    // parameters, and for outputs.
+    let mut ids = IdTable::default();
+    let mut output_ids = IdTable::default();
     for stmt in stmts {
         let (name, kind) = match &stmt.kind {
             StmtKind::Let { name, .. } => (name, SymbolKind::Let),
             StmtKind::Param { name, .. } => (name, SymbolKind::Param),
             StmtKind::Output { name, .. } => {
+                output_ids.claim(name, diags);
                 declare(&mut resolved.outputs, name, SymbolKind::Output, stmt, diags);
                 continue;
             }
@@ -105,9 +110,50 @@ pub fn resolve<'a>(
                 continue;
             }
         };
+        if kind != SymbolKind::Let {
+            ids.claim(name, diags);
+        }
         declare(&mut resolved.symbols, name, kind, stmt, diags);
     }
     resolved
+}
+
+/// The CloudFormation name each declared name becomes (`my_api` -> `MyApi`).
+#[derive(Default)]
+struct IdTable(std::collections::HashMap<String, (String, Span)>);
+
+impl IdTable {
+    /// Records the CloudFormation name of `name`, and reports `E1002` when a
+    /// different name already turned into the same one (names that differ
+    /// only in `_` or in case). Equal names are left to [`declare`], which
+    /// reports them as declared twice.
+    fn claim(&mut self, name: &ast::Ident, diags: &mut Diagnostics) {
+        let id = crate::cfn::pascal(&name.node);
+        match self.0.get(&id) {
+            Some((other, span)) if *other != name.node => {
+                diags.push(
+                    Diagnostic::new(
+                        Code::E1002,
+                        name.span,
+                        format!(
+                            "`{}` and `{other}` would have the same name `{id}` in the template",
+                            name.node
+                        ),
+                    )
+                    .with_primary_label(format!("becomes `{id}`"))
+                    .with_label(*span, format!("`{other}` also becomes `{id}`"))
+                    .with_help(
+                        "CloudFormation names keep only letters and digits, so names that differ \
+                         only in `_` or in case collide; rename one of them",
+                    ),
+                );
+            }
+            Some(_) => {}
+            None => {
+                self.0.insert(id, (name.node.clone(), name.span));
+            }
+        }
+    }
 }
 
 fn declare(
@@ -173,6 +219,13 @@ fn block_symbol<'b>(
         Some(ast::ExprKind::Reference(path)) if path.len() == 1 => path
             .first()
             .map(|name| (name, SymbolKind::Decl(kind.node.clone()))),
+        _ if stdlib
+            .top_kind(&kind.node)
+            .is_some_and(|def| def.label == Some(crate::types::Ty::Name)) =>
+        {
+            // The type checker reports the missing or invalid name.
+            None
+        }
         _ => {
             let at = block.label.as_ref().map_or(kind.span, |l| l.span);
             diags.push(

@@ -89,6 +89,7 @@ pub const RULES: &[(&str, Rule)] = &[
     ("stop-timeout", containers::stop_timeout),
     ("log-retention", containers::log_retention),
     ("pinned-images", containers::pinned_images),
+    ("ulimits", containers::ulimits),
     ("ssm-secret-options", security::ssm_options),
     ("ssm-parameter-names", security::ssm_names),
     ("kms-keys", security::kms_keys),

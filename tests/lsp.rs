@@ -50,7 +50,7 @@ impl Server {
             .arg("lsp")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::null())
             .spawn()
             .expect("start ecsc lsp");
         let stdin = child.stdin.take().unwrap();
@@ -263,7 +263,12 @@ fn diagnostics_are_published_and_cleared() {
     assert_eq!(diagnostic["source"], "ecsc");
     let start = pos(PROGRAM, "fargat", 0, 0);
     assert_eq!(diagnostic["range"], range(start, (start.0, start.1 + 6)));
-    assert!(diagnostic["message"].as_str().unwrap().starts_with("unknown value `fargat`"));
+    assert!(
+        diagnostic["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("unknown value `fargat`")
+    );
     let href = diagnostic["codeDescription"]["href"].as_str().unwrap_or("");
     assert!(href.ends_with("E2005.md"), "{href}");
 
@@ -275,15 +280,22 @@ fn diagnostics_are_published_and_cleared() {
 #[test]
 fn broken_files_get_diagnostics_and_related_information() {
     let mut server = Server::start();
-    let text = "cluster prod {\n  network = main\n}\ncluster prod {\n  network = main\n\nnetwork main {}\n";
+    let text = "network main {}\ncluster prod {\n  network = \n}\nservice api {\n  cluster = prod\n  launch = fargat\n  container web { image = \"x:1\" }\n}\n";
     let uri = server.open("broken.ecs", text);
     let diagnostics = server.diagnostics(&uri);
-    let codes: Vec<&str> = diagnostics.iter().map(|d| d["code"].as_str().unwrap()).collect();
-    assert!(codes.contains(&"E0002"), "{codes:?}");
-    // The unclosed declaration does not hide the others.
-    assert!(codes.len() >= 1);
+    let codes: Vec<&str> = diagnostics
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    // The syntax error does not hide what can be checked in the other declarations.
+    assert!(codes.contains(&"E0001"), "{codes:?}");
+    assert!(codes.contains(&"E2005"), "{codes:?}");
+    let syntax = &diagnostics[0];
+    assert_eq!(syntax["code"], "E0001");
+    assert_eq!(syntax["range"], range((3, 0), (3, 1)));
 
-    let text = "network main {}\ncluster prod { network = main }\ncluster prod { network = main }\n";
+    let text =
+        "network main {}\ncluster prod { network = main }\ncluster prod { network = main }\n";
     server.change(&uri, 2, text);
     let diagnostics = server.diagnostics(&uri);
     assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
@@ -291,7 +303,10 @@ fn broken_files_get_diagnostics_and_related_information() {
     let related = &diagnostics[0]["relatedInformation"][0];
     assert_eq!(related["location"]["uri"], uri.as_str());
     let first = pos(text, "prod", 0, 0);
-    assert_eq!(related["location"]["range"], range(first, (first.0, first.1 + 4)));
+    assert_eq!(
+        related["location"]["range"],
+        range(first, (first.0, first.1 + 4))
+    );
 }
 
 #[test]
@@ -301,34 +316,67 @@ fn hover_shows_docs_types_and_normalised_values() {
     let text = fixed();
     let _ = server.diagnostics(&uri);
 
-    let hover = server.at("textDocument/hover", &uri, pos(&text, "cpu", 0, 1), json!({}));
+    let hover = server.at(
+        "textDocument/hover",
+        &uri,
+        pos(&text, "cpu", 0, 1),
+        json!({}),
+    );
     let value = hover["result"]["contents"]["value"].as_str().unwrap();
     assert!(value.contains("Task CPU"), "{value}");
     assert!(value.contains("cpu: Cpu?"), "{value}");
 
-    let hover = server.at("textDocument/hover", &uri, pos(&text, "0.5 vcpu", 0, 2), json!({}));
+    let hover = server.at(
+        "textDocument/hover",
+        &uri,
+        pos(&text, "0.5 vcpu", 0, 2),
+        json!({}),
+    );
     let value = hover["result"]["contents"]["value"].as_str().unwrap();
     assert!(value.contains("512 CPU units"), "{value}");
     let start = pos(&text, "0.5 vcpu", 0, 0);
-    assert_eq!(hover["result"]["range"], range(start, (start.0, start.1 + 8)));
+    assert_eq!(
+        hover["result"]["range"],
+        range(start, (start.0, start.1 + 8))
+    );
 
-    let hover = server.at("textDocument/hover", &uri, pos(&text, "1 GiB", 0, 3), json!({}));
+    let hover = server.at(
+        "textDocument/hover",
+        &uri,
+        pos(&text, "1 GiB", 0, 3),
+        json!({}),
+    );
     let value = hover["result"]["contents"]["value"].as_str().unwrap();
     assert!(value.contains("1024 MiB"), "{value}");
 
     // A reference shows the declaration it names, with its doc comment.
-    let hover = server.at("textDocument/hover", &uri, pos(&text, "= prod", 0, 3), json!({}));
+    let hover = server.at(
+        "textDocument/hover",
+        &uri,
+        pos(&text, "= prod", 0, 3),
+        json!({}),
+    );
     let value = hover["result"]["contents"]["value"].as_str().unwrap();
     assert!(value.contains("cluster prod"), "{value}");
     assert!(value.contains("The production cluster."), "{value}");
 
     // A kind word shows the kind's doc comment.
-    let hover = server.at("textDocument/hover", &uri, pos(&text, "service", 0, 2), json!({}));
+    let hover = server.at(
+        "textDocument/hover",
+        &uri,
+        pos(&text, "service", 0, 2),
+        json!({}),
+    );
     let value = hover["result"]["contents"]["value"].as_str().unwrap();
     assert!(value.contains("kind service(name)"), "{value}");
 
     // An attribute.
-    let hover = server.at("textDocument/hover", &uri, pos(&text, "prod.name", 0, 6), json!({}));
+    let hover = server.at(
+        "textDocument/hover",
+        &uri,
+        pos(&text, "prod.name", 0, 6),
+        json!({}),
+    );
     let value = hover["result"]["contents"]["value"].as_str().unwrap();
     assert!(value.contains("The cluster name."), "{value}");
 
@@ -349,7 +397,12 @@ fn definition_references_and_rename() {
     let declaration = pos(&text, "cluster prod", 0, 8);
     let uses = [pos(&text, "= prod", 0, 2), pos(&text, "prod.name", 0, 0)];
 
-    let definition = server.at("textDocument/definition", &uri, (uses[0].0, uses[0].1 + 2), json!({}));
+    let definition = server.at(
+        "textDocument/definition",
+        &uri,
+        (uses[0].0, uses[0].1 + 2),
+        json!({}),
+    );
     assert_eq!(definition["result"]["uri"], uri.as_str());
     assert_eq!(
         definition["result"]["range"],
@@ -377,16 +430,37 @@ fn definition_references_and_rename() {
     let prepare = server.at("textDocument/prepareRename", &uri, uses[1], json!({}));
     assert_eq!(prepare["result"]["placeholder"], "prod");
 
-    let rename = server.at("textDocument/rename", &uri, uses[1], json!({"newName": "live"}));
-    let edits = rename["result"]["changes"][uri.as_str()].as_array().unwrap().clone();
+    let rename = server.at(
+        "textDocument/rename",
+        &uri,
+        uses[1],
+        json!({"newName": "live"}),
+    );
+    let edits = rename["result"]["changes"][uri.as_str()]
+        .as_array()
+        .unwrap()
+        .clone();
     let mut edited: Vec<Value> = edits.iter().map(|e| e["range"].clone()).collect();
-    edited.sort_by_key(|r| (r["start"]["line"].as_u64(), r["start"]["character"].as_u64()));
+    edited.sort_by_key(|r| {
+        (
+            r["start"]["line"].as_u64(),
+            r["start"]["character"].as_u64(),
+        )
+    });
     assert_eq!(edited, expected);
     assert!(edits.iter().all(|e| e["newText"] == "live"));
 
     for bad in ["9lives", "let", "has space", "main"] {
-        let rename = server.at("textDocument/rename", &uri, uses[1], json!({"newName": bad}));
-        assert!(rename.get("error").is_some(), "renaming to {bad:?} should fail: {rename}");
+        let rename = server.at(
+            "textDocument/rename",
+            &uri,
+            uses[1],
+            json!({"newName": bad}),
+        );
+        assert!(
+            rename.get("error").is_some(),
+            "renaming to {bad:?} should fail: {rename}"
+        );
     }
     assert!(server.shutdown().success());
 }
@@ -402,10 +476,16 @@ fn completion_of_fields_values_and_units() {
     let blank = pos(&text, "  \n", 0, 2);
     let labels_here = labels(&server.at("textDocument/completion", &uri, blank, json!({})));
     for wanted in ["count", "subnets", "container", "log_retention"] {
-        assert!(labels_here.contains(&wanted.to_string()), "{wanted} in {labels_here:?}");
+        assert!(
+            labels_here.contains(&wanted.to_string()),
+            "{wanted} in {labels_here:?}"
+        );
     }
     for set in ["cpu", "memory", "cluster", "launch"] {
-        assert!(!labels_here.contains(&set.to_string()), "{set} in {labels_here:?}");
+        assert!(
+            !labels_here.contains(&set.to_string()),
+            "{set} in {labels_here:?}"
+        );
     }
 
     // Half-typed input: the block does not parse.
@@ -418,8 +498,10 @@ fn completion_of_fields_values_and_units() {
     assert_eq!(values, vec!["fargate", "ec2"]);
 
     // Fields, in a block that does not parse: `cpu` and `memory` are offered.
-    let half = fixed()
-        .replace("  cpu     = 0.5 vcpu\n  memory  = 1 GiB\n", "  m\n  count = \n");
+    let half = fixed().replace(
+        "  cpu     = 0.5 vcpu\n  memory  = 1 GiB\n",
+        "  m\n  count = \n",
+    );
     server.change(&uri, 3, &half);
     let _ = server.diagnostics(&uri);
     let at = pos(&half, "  m\n", 0, 3);
@@ -444,7 +526,10 @@ fn completion_of_fields_values_and_units() {
     let at = pos(&half, "= 2\n", 0, 3);
     let completion = server.at("textDocument/completion", &uri, at, json!({}));
     assert_eq!(labels(&completion), vec!["MiB", "GiB"]);
-    assert_eq!(completion["result"]["items"][1]["textEdit"]["newText"], " GiB");
+    assert_eq!(
+        completion["result"]["items"][1]["textEdit"]["newText"],
+        " GiB"
+    );
 
     // Top level: kinds and keywords.
     let top = format!("{}\n", fixed());
@@ -452,7 +537,9 @@ fn completion_of_fields_values_and_units() {
     let _ = server.diagnostics(&uri);
     let end = (top.matches('\n').count() as u32, 0);
     let kinds = labels(&server.at("textDocument/completion", &uri, end, json!({})));
-    for wanted in ["service", "cluster", "network", "let", "param", "output", "import"] {
+    for wanted in [
+        "service", "cluster", "network", "let", "param", "output", "import",
+    ] {
         assert!(kinds.contains(&wanted.to_string()), "{wanted} in {kinds:?}");
     }
     assert!(server.shutdown().success());
@@ -464,7 +551,10 @@ fn outline_folding_and_code_actions() {
     let uri = server.open("main.ecs", PROGRAM);
     let _ = server.diagnostics(&uri);
 
-    let symbols = server.request("textDocument/documentSymbol", json!({"textDocument": {"uri": uri}}));
+    let symbols = server.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": uri}}),
+    );
     let names: Vec<&str> = symbols["result"]
         .as_array()
         .unwrap()
@@ -475,7 +565,10 @@ fn outline_folding_and_code_actions() {
     assert_eq!(symbols["result"][2]["children"][0]["name"], "web");
     assert_eq!(symbols["result"][2]["detail"], "service");
 
-    let folding = server.request("textDocument/foldingRange", json!({"textDocument": {"uri": uri}}));
+    let folding = server.request(
+        "textDocument/foldingRange",
+        json!({"textDocument": {"uri": uri}}),
+    );
     let service = pos(PROGRAM, "service api", 0, 0).0;
     assert!(
         folding["result"]
@@ -513,7 +606,10 @@ fn formatting_replaces_the_document() {
     let edits = response["result"].as_array().expect("edits");
     assert_eq!(edits.len(), 1);
     let new_text = edits[0]["newText"].as_str().unwrap();
-    assert!(new_text.starts_with("cluster prod {\n  network = main\n}\n"), "{new_text}");
+    assert!(
+        new_text.starts_with("cluster prod {\n  network = main\n}\n"),
+        "{new_text}"
+    );
     assert_eq!(edits[0]["range"], range((0, 0), (4, 0)));
     assert!(server.shutdown().success());
 }
@@ -578,21 +674,18 @@ fn latency_on_a_large_document() {
     ];
     let mut index = 0;
     while lines.len() < 4990 {
-        lines.extend(
-            [
-                format!("/// Service {index}."),
-                format!("service s{index} {{"),
-                "  cluster = prod".into(),
-                "  cpu     = 0.25 vcpu".into(),
-                "  memory  = 512 MiB".into(),
-                "  container web {".into(),
-                "    image = \"nginx:1.27\"".into(),
-                "    port  = 80".into(),
-                "  }".into(),
-                "}".into(),
-            ]
-            .into_iter(),
-        );
+        lines.extend([
+            format!("/// Service {index}."),
+            format!("service s{index} {{"),
+            "  cluster = prod".into(),
+            "  cpu     = 0.25 vcpu".into(),
+            "  memory  = 512 MiB".into(),
+            "  container web {".into(),
+            "    image = \"nginx:1.27\"".into(),
+            "    port  = 80".into(),
+            "  }".into(),
+            "}".into(),
+        ]);
         index += 1;
     }
     let text = lines.join("\n") + "\n";
@@ -613,7 +706,10 @@ fn latency_on_a_large_document() {
     // A request right after an edit runs the pending analysis first (no debounce).
     let started = Instant::now();
     server.change(&uri, 10, &broken);
-    let _ = server.request("textDocument/documentSymbol", json!({"textDocument": {"uri": uri}}));
+    let _ = server.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": uri}}),
+    );
     let immediate = started.elapsed();
     eprintln!(
         "lsp latency on {} lines: edit -> diagnostics {:?} (debounce {} ms included); edit -> request answered {:?}",
@@ -623,5 +719,132 @@ fn latency_on_a_large_document() {
         immediate
     );
     let _ = Path::new("");
+    assert!(server.shutdown().success());
+}
+
+#[test]
+fn imports_are_followed_across_files() {
+    let mut server = Server::start();
+    let other = "network main {}\n/// Shared cluster.\ncluster prod {\n  network = main\n  insigths = true\n}\n";
+    std::fs::write(server.dir.path().join("other.ecs"), other).unwrap();
+    let text = "import \"other.ecs\"\n\nservice api {\n  cluster = prod\n  cpu = 256\n  memory = 512 MiB\n  container web { image = \"nginx:1.27\" }\n}\n";
+    let uri = server.open("main.ecs", text);
+    let other_uri = server.uri("other.ecs");
+    assert_eq!(server.diagnostics(&uri), Vec::<Value>::new());
+    // The imported file is not open: its problems are published for it.
+    let imported = server.diagnostics(&other_uri);
+    assert_eq!(imported.len(), 1, "{imported:#?}");
+    assert_eq!(imported[0]["code"], "E2001");
+
+    let use_at = pos(text, "= prod", 0, 2);
+    let definition = server.at("textDocument/definition", &uri, use_at, json!({}));
+    assert_eq!(definition["result"]["uri"], other_uri.as_str());
+    let declared = pos(other, "cluster prod", 0, 8);
+    assert_eq!(
+        definition["result"]["range"],
+        range(declared, (declared.0, declared.1 + 4))
+    );
+    let hover = server.at("textDocument/hover", &uri, use_at, json!({}));
+    let value = hover["result"]["contents"]["value"].as_str().unwrap();
+    assert!(value.contains("Shared cluster."), "{value}");
+    // A bare number in a CPU field is CPU units.
+    let hover = server.at(
+        "textDocument/hover",
+        &uri,
+        pos(text, "256", 0, 1),
+        json!({}),
+    );
+    let value = hover["result"]["contents"]["value"].as_str().unwrap();
+    assert!(value.contains("256 CPU units = 0.25 vcpu"), "{value}");
+
+    let rename = server.at(
+        "textDocument/rename",
+        &uri,
+        use_at,
+        json!({"newName": "shared"}),
+    );
+    let changes = rename["result"]["changes"].as_object().unwrap();
+    assert_eq!(changes[uri.as_str()].as_array().unwrap().len(), 1);
+    assert_eq!(changes[other_uri.as_str()].as_array().unwrap().len(), 1);
+    assert!(server.shutdown().success());
+}
+
+#[test]
+fn incremental_changes_are_applied() {
+    let mut server = Server::start();
+    let uri = server.open("main.ecs", PROGRAM);
+    assert_eq!(server.diagnostics(&uri).len(), 1);
+    // Insert the missing `e` of `fargat`.
+    let end = pos(PROGRAM, "fargat", 0, 6);
+    server.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2},
+               "contentChanges": [{"range": range(end, end), "text": "e"}]}),
+    );
+    assert_eq!(server.diagnostics(&uri), Vec::<Value>::new());
+    // Non-ASCII text before the edit: columns are UTF-16 code units.
+    server.change(
+        &uri,
+        3,
+        "/// Ünïcödé 😀 docs\nnetwork main { nat = singel }\n",
+    );
+    assert_eq!(server.diagnostics(&uri).len(), 1);
+    let singel = (1, 21);
+    server.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 4},
+               "contentChanges": [{"range": range(singel, (1, 27)), "text": "single"}]}),
+    );
+    assert_eq!(server.diagnostics(&uri), Vec::<Value>::new());
+    server.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    assert_eq!(server.diagnostics(&uri), Vec::<Value>::new());
+    let hover = server.at("textDocument/hover", &uri, (1, 2), json!({}));
+    assert_eq!(hover["result"], Value::Null);
+    assert!(server.shutdown().success());
+}
+
+#[test]
+fn completion_in_nested_broken_blocks_and_attributes() {
+    let mut server = Server::start();
+    let text = "network main {}\ncluster prod { network = main }\nservice api {\n  cluster = prod\n  container web {\n    image = \"nginx:1.27\"\n    \n    essential = \n  }\n}\noutput n = prod.\n// a comment: \n";
+    let uri = server.open("main.ecs", text);
+    let _ = server.diagnostics(&uri);
+    let blank = pos(text, "    \n", 0, 4);
+    let fields = labels(&server.at("textDocument/completion", &uri, blank, json!({})));
+    assert!(fields.contains(&"command".to_string()), "{fields:?}");
+    assert!(fields.contains(&"env".to_string()), "{fields:?}");
+    assert!(!fields.contains(&"image".to_string()), "{fields:?}");
+    assert!(!fields.contains(&"essential".to_string()), "{fields:?}");
+    assert!(!fields.contains(&"cluster".to_string()), "{fields:?}");
+
+    let attrs = labels(&server.at(
+        "textDocument/completion",
+        &uri,
+        pos(text, "prod.", 0, 5),
+        json!({}),
+    ));
+    assert!(attrs.contains(&"name".to_string()), "{attrs:?}");
+    assert!(attrs.contains(&"arn".to_string()), "{attrs:?}");
+
+    // Hover still explains a field in the block that does not parse.
+    let hover = server.at(
+        "textDocument/hover",
+        &uri,
+        pos(text, "essential = ", 0, 3),
+        json!({}),
+    );
+    let value = hover["result"]["contents"]["value"].as_str().unwrap();
+    assert!(value.contains("essential: Bool = true"), "{value}");
+
+    let comment = labels(&server.at(
+        "textDocument/completion",
+        &uri,
+        pos(text, "comment: ", 0, 9),
+        json!({}),
+    ));
+    assert_eq!(comment, Vec::<String>::new());
     assert!(server.shutdown().success());
 }

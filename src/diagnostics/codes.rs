@@ -49,7 +49,7 @@ macro_rules! codes {
 codes! {
     // ---- syntax ----------------------------------------------------------
     E0001 "syntax-error" Error "the text is not valid `.ecs` syntax";
-    E0002 "unclosed-delimiter" Error "a `{`, `[` or `(` is never closed";
+    E0002 "unclosed-delimiter" Error "a `{`, `[`, `(` or string is never closed";
     E0003 "invalid-literal" Error "a number or string literal cannot be read";
     E0004 "invalid-input" Error "the file is not UTF-8 text, or is too large or too deeply nested";
     // ---- names -----------------------------------------------------------
@@ -141,6 +141,7 @@ codes! {
     E3223 "volume-subnets-unknown" Error "a volume's network gives its subnets as one list parameter";
     E3224 "invalid-access-point" Error "an access point has an invalid path, mode or POSIX ID";
     E3225 "efs-platform-version" Error "a Fargate task mounts EFS on a platform version before 1.4.0";
+    E3226 "invalid-ulimit" Error "a ulimit is negative, has soft above hard, or cannot be changed on Fargate";
     W3201 "unpinned-image" Warning "an image is not pinned to a version";
     W3202 "ambiguous-secret-name" Warning "a secret name ends like the random suffix of a secret ARN";
     W3203 "unmounted-volume" Warning "a volume is never mounted and names no network";
@@ -159,7 +160,7 @@ codes! {
     E3312 "alb-only-route-option" Error "a route to a network load balancer uses an option only ALBs have";
     E3313 "too-many-rule-conditions" Error "a route tests more than 5 paths and hosts";
     E3314 "network-mismatch" Error "a load balancer or namespace has no network, or serves services of another network";
-    E3315 "internal-allow-required" Error "an internal load balancer in an existing VPC needs `allow`";
+    E3315 "load-balancer-allow" Error "an internal load balancer in an existing VPC needs `allow`, written as a list";
     E3316 "discovery-name" Error "a service discovery name is invalid or registered twice";
     E3317 "requests-without-alb" Error "`requests` autoscaling needs a route to an application load balancer";
     E3318 "scaling-target-range" Error "an autoscaling target value is out of range";

@@ -125,7 +125,8 @@ mod tests {
 
     #[test]
     fn finds_every_kind() {
-        let text = "/// doc\na = \"// not /* a comment\" // line \r\n/* a /* nested */ b */ //// four\n";
+        let text =
+            "/// doc\na = \"// not /* a comment\" // line \r\n/* a /* nested */ b */ //// four\n";
         assert_eq!(
             texts(text),
             ["/// doc", "// line", "/* a /* nested */ b */", "//// four"]

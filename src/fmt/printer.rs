@@ -306,7 +306,9 @@ impl Printer<'_> {
         let mut next = 0usize;
         let mut candidate = candidates.iter().copied().peekable();
         loop {
-            let comment = candidate.peek().and_then(|i| self.comment(*i).map(|c| (*i, *c)));
+            let comment = candidate
+                .peek()
+                .and_then(|i| self.comment(*i).map(|c| (*i, *c)));
             let item = items.get(next).copied();
             match (comment, item) {
                 (Some((_, c)), _) if c.start < cursor => {
@@ -316,7 +318,9 @@ impl Printer<'_> {
                 (Some((index, c)), item) if item.is_none_or(|(head, _)| c.start < head) => {
                     candidate.next();
                     let blank = self.newlines(cursor, c.start) >= 2;
-                    let previous = next.checked_sub(1).and_then(|p| items.get(p).map(|i| (p, i.1)));
+                    let previous = next
+                        .checked_sub(1)
+                        .and_then(|p| items.get(p).map(|i| (p, i.1)));
                     match previous {
                         Some((p, end)) if self.line_of(c.start) == self.line_of(end) => {
                             if let Some(slot) = layout.slots.get_mut(p) {
@@ -748,9 +752,9 @@ impl Printer<'_> {
                 (expr.span.end as usize).saturating_sub(1),
                 stmts,
             )?,
-            ExprKind::Error => {
-                self.source(expr.span.start as usize, expr.span.end as usize).to_string()
-            }
+            ExprKind::Error => self
+                .source(expr.span.start as usize, expr.span.end as usize)
+                .to_string(),
         })
     }
 

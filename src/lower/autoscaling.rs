@@ -19,10 +19,10 @@ use serde_json::{Value as Json, json};
 /// Lowers the autoscaling of every service.
 pub fn lower(lowering: &mut Lowering) {
     for service in lowering.typed.of_kind("service") {
-        if let Some(autoscale) = service.blocks("autoscale").first() {
-            if service.str("scheduling") != Some("daemon") {
-                scalable(lowering, service, autoscale);
-            }
+        if let Some(autoscale) = service.blocks("autoscale").first()
+            && service.str("scheduling") != Some("daemon")
+        {
+            scalable(lowering, service, autoscale);
         }
     }
 }
@@ -88,7 +88,11 @@ fn scalable(lowering: &mut Lowering, service: &Obj, autoscale: &Obj) {
     };
     for (field, metric, suffix) in [
         ("cpu", "ECSServiceAverageCPUUtilization", "CpuScaling"),
-        ("memory", "ECSServiceAverageMemoryUtilization", "MemoryScaling"),
+        (
+            "memory",
+            "ECSServiceAverageMemoryUtilization",
+            "MemoryScaling",
+        ),
     ] {
         let Some(val) = autoscale.get(field) else {
             continue;
@@ -121,18 +125,25 @@ fn scalable(lowering: &mut Lowering, service: &Obj, autoscale: &Obj) {
         }
     }
     for step in autoscale.blocks("step") {
-        step_policy(lowering, service, step, &target_id, cooldown_in, cooldown_out, &cluster_id);
+        step_policy(
+            lowering,
+            service,
+            step,
+            &target_id,
+            cooldown_in,
+            cooldown_out,
+            &cluster_id,
+        );
     }
     // A fixed desired count would reset the scaled count on every deployment.
-    if !service.is_set("count") {
-        if let Some(properties) = lowering
+    if !service.is_set("count")
+        && let Some(properties) = lowering
             .template
             .resources
             .get_mut(&service_id)
             .and_then(|r| r.properties.as_object_mut())
-        {
-            properties.remove("DesiredCount");
-        }
+    {
+        properties.shift_remove("DesiredCount");
     }
 }
 
@@ -161,7 +172,10 @@ fn policy(target_id: &str, name: &str, span: crate::span::Span) -> Resource {
 fn tracking(mut resource: Resource, configuration: Json) -> Resource {
     if let Some(map) = resource.properties.as_object_mut() {
         map.insert("PolicyType".into(), json!("TargetTrackingScaling"));
-        map.insert("TargetTrackingScalingPolicyConfiguration".into(), configuration);
+        map.insert(
+            "TargetTrackingScalingPolicyConfiguration".into(),
+            configuration,
+        );
     }
     resource
 }
@@ -232,7 +246,8 @@ fn step_policy(
             Json::Object(entry)
         })
         .collect();
-    let cooldown = seconds(step, "cooldown").unwrap_or(if adds { cooldown_out } else { cooldown_in });
+    let cooldown =
+        seconds(step, "cooldown").unwrap_or(if adds { cooldown_out } else { cooldown_in });
     let aggregation = match alarm.str("statistic") {
         Some("minimum") => "Minimum",
         Some("maximum") => "Maximum",
@@ -248,7 +263,11 @@ fn step_policy(
         map.insert("MinAdjustmentMagnitude".into(), json!(1));
     }
     let policy_id = cfn::logical_id(&[name, step.name(), "StepScaling"]);
-    let mut resource = policy(target_id, &format!("{name}-{}", step.name().replace('_', "-")), step.span);
+    let mut resource = policy(
+        target_id,
+        &format!("{name}-{}", step.name().replace('_', "-")),
+        step.span,
+    );
     if let Some(map) = resource.properties.as_object_mut() {
         map.insert("PolicyType".into(), json!("StepScaling"));
         map.insert("StepScalingPolicyConfiguration".into(), configuration);
@@ -286,7 +305,9 @@ fn step_policy(
         ],
         _ => Vec::new(),
     };
-    let threshold = alarm.get("threshold").map_or(json!(0), |v| lowering.json(v));
+    let threshold = alarm
+        .get("threshold")
+        .map_or(json!(0), |v| lowering.json(v));
     let mut properties = json!({
         "AlarmDescription": format!("Scales service {name} ({})", step.name()),
         "Namespace": namespace,

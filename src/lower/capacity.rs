@@ -6,9 +6,10 @@
 //! (so every deployment resolves the latest recommended AMI, and a
 //! deployment can pin one), `GpuInstanceRole` (the AWS-managed ECS instance
 //! policy, plus Session Manager if asked), `GpuInstanceProfile`,
-//! `GpuSecurityGroup` (egress only; load balancers add their ingress), `GpuLaunchTemplate` (IMDSv2 with a hop limit of 1 so bridge
-//! containers cannot read the instance role, encrypted gp3 root volume, user
-//! data writing `ECS_CLUSTER`), `GpuAutoScalingGroup` (in the network's
+//! `GpuSecurityGroup` (egress only; load balancers add their ingress),
+//! `GpuLaunchTemplate` (IMDSv2 with a hop limit of 1 so bridge containers
+//! cannot read the instance role, encrypted gp3 root volume, user data
+//! writing `ECS_CLUSTER`), `GpuAutoScalingGroup` (in the network's
 //! subnets, a mixed instances policy for Spot or several types) and
 //! `GpuCapacityProvider` (managed scaling, managed draining, optional
 //! managed termination protection), named `cp-<stack>-<name>` because ECS
@@ -47,9 +48,13 @@ pub fn associations_id(cluster: &str) -> String {
 /// The public SSM parameter of an ECS-optimized AMI variant.
 pub fn ami_parameter(ami: &str) -> &'static str {
     match ami {
-        "al2023_arm64" => "/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id",
+        "al2023_arm64" => {
+            "/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id"
+        }
         "al2023_gpu" => "/aws/service/ecs/optimized-ami/amazon-linux-2023/gpu/recommended/image_id",
-        "al2023_neuron" => "/aws/service/ecs/optimized-ami/amazon-linux-2023/inf/recommended/image_id",
+        "al2023_neuron" => {
+            "/aws/service/ecs/optimized-ami/amazon-linux-2023/inf/recommended/image_id"
+        }
         _ => "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id",
     }
 }
@@ -108,7 +113,10 @@ fn associations(lowering: &mut Lowering, cluster: &Obj) {
     }
     for obj in compute::task_bearing(typed).filter(|o| o.reference("cluster") == Some(name)) {
         if let Launch::Strategy(items) = compute::launch(typed, obj) {
-            items.iter().filter_map(compute::provider).for_each(&mut add);
+            items
+                .iter()
+                .filter_map(compute::provider)
+                .for_each(&mut add);
         }
     }
     for capacity in compute::cluster_capacities(typed, name) {
@@ -214,7 +222,13 @@ fn instance_role(lowering: &mut Lowering, capacity: &Obj, role: &str) {
     );
 }
 
-fn launch_template(lowering: &mut Lowering, capacity: &Obj, cluster_id: &str, parameter: &str, spot: bool) {
+fn launch_template(
+    lowering: &mut Lowering,
+    capacity: &Obj,
+    cluster_id: &str,
+    parameter: &str,
+    spot: bool,
+) {
     let name = capacity.name();
     let id = |suffix: &str| cfn::logical_id(&[name, suffix]);
     let mut config = vec![format!("ECS_CLUSTER=${{{cluster_id}}}")];
@@ -267,7 +281,12 @@ fn launch_template(lowering: &mut Lowering, capacity: &Obj, cluster_id: &str, pa
     lowering.add(id("LaunchTemplate"), resource);
 }
 
-fn auto_scaling_group(lowering: &mut Lowering, capacity: &Obj, network: &super::NetworkRefs, spot: bool) {
+fn auto_scaling_group(
+    lowering: &mut Lowering,
+    capacity: &Obj,
+    network: &super::NetworkRefs,
+    spot: bool,
+) {
     let name = capacity.name();
     let id = |suffix: &str| cfn::logical_id(&[name, suffix]);
     let (min, max) = match capacity.get("size").map(|v| &v.value) {
@@ -324,7 +343,11 @@ fn auto_scaling_group(lowering: &mut Lowering, capacity: &Obj, network: &super::
             map.insert("LaunchTemplate".into(), template);
         }
     }
-    let mut resource = Resource::new("AWS::AutoScaling::AutoScalingGroup", capacity.span, properties);
+    let mut resource = Resource::new(
+        "AWS::AutoScaling::AutoScalingGroup",
+        capacity.span,
+        properties,
+    );
     if let Some(val) = capacity.get("size") {
         resource = resource
             .from_source("/MinSize", val.span)
@@ -371,7 +394,10 @@ fn capacity_provider(lowering: &mut Lowering, capacity: &Obj) {
         }),
     );
     if let Some(val) = capacity.get("target_utilization").filter(|v| !v.defaulted) {
-        resource = resource.from_source("/AutoScalingGroupProvider/ManagedScaling/TargetCapacity", val.span);
+        resource = resource.from_source(
+            "/AutoScalingGroupProvider/ManagedScaling/TargetCapacity",
+            val.span,
+        );
     }
     lowering.add(provider_id(name), resource);
 }

@@ -57,11 +57,13 @@ pub fn task_definition(lowering: &mut Lowering, obj: &Obj) {
 /// The launch settings of a service or schedule: `LaunchType` or
 /// `CapacityProviderStrategy`, and `PlatformVersion` on Fargate. Returns the
 /// associations resource to depend on, if a strategy is used.
-pub fn launch_settings(lowering: &Lowering, obj: &Obj, target: &mut Map<String, Json>) -> Option<String> {
+pub fn launch_settings(
+    lowering: &Lowering,
+    obj: &Obj,
+    target: &mut Map<String, Json>,
+) -> Option<String> {
     let typed = lowering.typed;
     let mut depends = None;
-    target.remove("LaunchType");
-    target.remove("CapacityProviderStrategy");
     match compute::launch(typed, obj) {
         Launch::Type(platform) => {
             target.insert("LaunchType".into(), json!(platform.word()));
@@ -74,7 +76,6 @@ pub fn launch_settings(lowering: &Lowering, obj: &Obj, target: &mut Map<String, 
             depends = obj.reference("cluster").map(capacity::associations_id);
         }
     }
-    target.remove("PlatformVersion");
     if compute::platform(typed, obj) == Platform::Fargate {
         let version = match obj.get("platform_version").map(|v| &v.value) {
             Some(Value::Str(text)) => text.clone(),
@@ -98,7 +99,11 @@ pub fn service(lowering: &mut Lowering, obj: &Obj) {
             &EXEC_ACTIONS,
             vec![json!("*")],
             None,
-            format!("ECS Exec is enabled on {} `{}` (`exec = true`); Session Manager channels have no resource-level permissions", obj.kind, obj.name()),
+            format!(
+                "ECS Exec is enabled on {} `{}` (`exec = true`); Session Manager channels have no resource-level permissions",
+                obj.kind,
+                obj.name()
+            ),
             obj.get("exec").map_or(obj.head, |v| v.span),
         );
     }
@@ -109,7 +114,9 @@ pub fn service(lowering: &mut Lowering, obj: &Obj) {
     let mode = compute::network_mode(obj).to_string();
     let placement = obj.block("placement");
     let strategies = placement.map(placement::strategy_json).unwrap_or_default();
-    let constraints = placement.map(placement::constraint_json).unwrap_or_default();
+    let constraints = placement
+        .map(placement::constraint_json)
+        .unwrap_or_default();
     let deployment = deployment_configuration(obj, daemon);
     let Some(resource) = lowering.template.resources.get_mut(&id) else {
         return;
@@ -117,15 +124,19 @@ pub fn service(lowering: &mut Lowering, obj: &Obj) {
     let Some(properties) = resource.properties.as_object_mut() else {
         return;
     };
-    properties.remove("LaunchType");
-    properties.remove("PlatformVersion");
+    // Replace in place (keys keep their position), drop what no longer applies.
+    for key in ["LaunchType", "CapacityProviderStrategy", "PlatformVersion"] {
+        if !settings.contains_key(key) {
+            properties.shift_remove(key);
+        }
+    }
     properties.extend(settings);
     if daemon {
         properties.insert("SchedulingStrategy".into(), json!("DAEMON"));
-        properties.remove("DesiredCount");
+        properties.shift_remove("DesiredCount");
     }
     if mode != "awsvpc" {
-        properties.remove("NetworkConfiguration");
+        properties.shift_remove("NetworkConfiguration");
     }
     if !strategies.is_empty() && !daemon {
         properties.insert("PlacementStrategies".into(), Json::Array(strategies));
@@ -137,10 +148,10 @@ pub fn service(lowering: &mut Lowering, obj: &Obj) {
     if exec {
         properties.insert("EnableExecuteCommand".into(), json!(true));
     }
-    if let Some(depends) = depends {
-        if !resource.depends_on.contains(&depends) {
-            resource.depends_on.push(depends);
-        }
+    if let Some(depends) = depends
+        && !resource.depends_on.contains(&depends)
+    {
+        resource.depends_on.push(depends);
     }
 }
 

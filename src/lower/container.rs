@@ -200,3 +200,17 @@ fn health_check(lowering: &Lowering, check: &Obj) -> Json {
     }
     Json::Object(health)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ports_parse_with_protocols() {
+        assert_eq!(parse_port(&Value::Int(80)), Some((80, "tcp")));
+        assert_eq!(parse_port(&Value::Str("53/udp".into())), Some((53, "udp")));
+        assert_eq!(parse_port(&Value::Str("8080".into())), Some((8080, "tcp")));
+        assert_eq!(parse_port(&Value::Str("53/sctp".into())), None);
+        assert_eq!(parse_port(&Value::Str("70000".into())), None);
+    }
+}

@@ -25,13 +25,19 @@ pub fn lower(lowering: &mut Lowering) {
     for namespace in typed.of_kind("namespace") {
         let users: Vec<&Obj> = typed
             .of_kind("service")
-            .filter(|s| registration(typed, s).and_then(|r| r.namespace).as_deref() == Some(namespace.name()))
+            .filter(|s| {
+                registration(typed, s).and_then(|r| r.namespace).as_deref()
+                    == Some(namespace.name())
+            })
             .collect();
         let Some(network) = crate::rules::traffic::home_network(typed, namespace, &users) else {
             continue;
         };
         let id = super::primary_id("namespace", namespace.name());
-        let vpc = lowering.networks.get(network).map_or(Json::Null, |n| n.vpc_id.clone());
+        let vpc = lowering
+            .networks
+            .get(network)
+            .map_or(Json::Null, |n| n.vpc_id.clone());
         let mut resource = Resource::new(
             "AWS::ServiceDiscovery::PrivateDnsNamespace",
             namespace.span,
@@ -116,10 +122,11 @@ fn register(lowering: &mut Lowering, service: &Obj, record: &str, namespace: &st
     );
     let mut entry = json!({ "RegistryArn": cfn::get_att(&id, "Arn") });
     if !awsvpc {
-        let target = service
-            .blocks("container")
-            .iter()
-            .find_map(|c| container_ports(c).first().map(|p| (c.name().to_string(), *p)));
+        let target = service.blocks("container").iter().find_map(|c| {
+            container_ports(c)
+                .first()
+                .map(|p| (c.name().to_string(), *p))
+        });
         if let (Some((container, port)), Some(map)) = (target, entry.as_object_mut()) {
             map.insert("ContainerName".into(), json!(container));
             map.insert("ContainerPort".into(), json!(port));
@@ -158,7 +165,10 @@ fn allow_from(lowering: &mut Lowering, service: &Obj) {
         }
     }
     for caller in callers {
-        let Value::Ref { name: caller_name, .. } = &caller.value else {
+        let Value::Ref {
+            name: caller_name, ..
+        } = &caller.value
+        else {
             continue;
         };
         for port in &ports {

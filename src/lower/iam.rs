@@ -341,3 +341,40 @@ fn write_policies(lowering: &mut Lowering) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grant(sid: &str, actions: &[&str], resource: &str) -> IamGrant {
+        IamGrant {
+            role: "R".into(),
+            sid: sid.into(),
+            actions: actions.iter().map(|a| a.to_string()).collect(),
+            resources: vec![json!(resource)],
+            condition: None,
+            reason: format!("{sid} {resource}"),
+            span: Span::default(),
+        }
+    }
+
+    #[test]
+    fn grants_with_one_sid_merge_into_one_statement() {
+        let grants = [
+            grant("Mount", &["a:Mount"], "fs"),
+            grant("Pull", &["ecr:Get"], "repo"),
+            grant("Mount", &["a:Mount", "a:Write"], "fs"),
+        ];
+        let roles = statements(&grants);
+        let role = roles.get("R").cloned().unwrap_or_default();
+        assert_eq!(role.len(), 2);
+        let mount = role.first().cloned().unwrap_or_else(|| unreachable!());
+        assert_eq!(mount.actions, ["a:Mount", "a:Write"]);
+        assert_eq!(mount.resources, [json!("fs")]);
+        assert_eq!(mount.reasons.len(), 1, "identical reasons are listed once");
+        assert_eq!(
+            mount.to_json(),
+            json!({ "Sid": "Mount", "Effect": "Allow", "Action": ["a:Mount", "a:Write"], "Resource": "fs" })
+        );
+    }
+}

@@ -11,8 +11,8 @@
 //! to (or the listener's default action when it has no path or host), an
 //! ingress rule on the service's security group from the load balancer's,
 //! and an entry in the service's `LoadBalancers`. Rule priorities not given
-//! are derived per load balancer, most specific route first, then by
-//! service name, so they do not depend on declaration order.
+//! are derived from each route alone (more specific rules first), so they
+//! do not change when other routes come or go.
 
 use super::Lowering;
 use crate::cfn::{self, Resource};
@@ -65,12 +65,17 @@ pub fn lower(lowering: &mut Lowering) {
         let Some(network_name) = home_network(typed, lb, &users) else {
             continue;
         };
-        let network = lowering.networks.get(network_name).cloned().unwrap_or_default();
+        let network = lowering
+            .networks
+            .get(network_name)
+            .cloned()
+            .unwrap_or_default();
         let network_obj = typed.get("network", network_name);
         let new_vpc = network_obj.is_some_and(|n| n.get("vpc_id").is_none());
-        let vpc_cidr = new_vpc.then(|| cfn::get_att(&cfn::logical_id(&[network_name, "Vpc"]), "CidrBlock"));
+        let vpc_cidr =
+            new_vpc.then(|| cfn::get_att(&cfn::logical_id(&[network_name, "Vpc"]), "CidrBlock"));
         let mut planned = plan(typed, lb);
-        assign_priorities(&mut planned);
+        assign_priorities(&mut planned, lb.name());
 
         security_group(lowering, lb, &network.vpc_id, vpc_cidr);
         load_balancer(lowering, lb, &network, new_vpc.then_some(network_name));
@@ -78,13 +83,20 @@ pub fn lower(lowering: &mut Lowering) {
         for route in &planned {
             let tg = target_group_id(route.service.name(), lb.name());
             target_group(lowering, lb, route, &tg, &network.vpc_id);
-            let entry = attachments.entry(route.service.name().to_string()).or_default();
+            let entry = attachments
+                .entry(route.service.name().to_string())
+                .or_default();
             entry.0.push(json!({
                 "ContainerName": route.target.container,
                 "ContainerPort": route.target.port,
                 "TargetGroupArn": cfn::reference(&tg),
             }));
-            let grace = match route.route.block("health").and_then(|h| h.get("grace")).map(|v| &v.value) {
+            let grace = match route
+                .route
+                .block("health")
+                .and_then(|h| h.get("grace"))
+                .map(|v| &v.value)
+            {
                 Some(Value::Duration(seconds)) => *seconds,
                 _ => 60,
             };
@@ -95,7 +107,8 @@ pub fn lower(lowering: &mut Lowering) {
                     entry.1.push(listener_id(lb.name(), *port));
                     continue;
                 }
-                let rule = cfn::logical_id(&[route.service.name(), lb.name(), &format!("Rule{port}")]);
+                let rule =
+                    cfn::logical_id(&[route.service.name(), lb.name(), &format!("Rule{port}")]);
                 listener_rule(lowering, lb, route, &rule, *port, &tg);
                 entry.1.push(rule);
             }
@@ -126,7 +139,11 @@ pub fn lower(lowering: &mut Lowering) {
 fn plan<'a>(typed: &'a crate::types::Typed, lb: &'a Obj) -> Vec<Planned<'a>> {
     let mut planned = Vec::new();
     for service in typed.of_kind("service") {
-        for route in service.blocks("route").iter().filter(|r| r.name() == lb.name()) {
+        for route in service
+            .blocks("route")
+            .iter()
+            .filter(|r| r.name() == lb.name())
+        {
             let Some(target) = route_target(service, route) else {
                 continue;
             };
@@ -152,40 +169,57 @@ fn specificity(route: &Obj) -> (usize, usize) {
     let hosts = text_values(route, "host");
     let kinds = usize::from(!paths.is_empty()) + usize::from(!hosts.is_empty());
     let literal = |text: &String| text.find(['*', '?']).unwrap_or(text.len());
-    let longest = paths.iter().chain(hosts.iter()).map(literal).max().unwrap_or(0);
+    let longest = paths
+        .iter()
+        .chain(hosts.iter())
+        .map(literal)
+        .max()
+        .unwrap_or(0);
     (kinds, longest)
 }
 
-/// Gives every conditional ALB route without a priority one: 10, 20, 30...
-/// in order of specificity (then service name), skipping priorities taken
-/// by routes that set their own.
-fn assign_priorities(planned: &mut [Planned]) {
-    let taken: Vec<i64> = planned.iter().filter_map(|p| p.priority).collect();
-    let mut order: Vec<usize> = (0..planned.len())
-        .filter(|i| {
-            planned
-                .get(*i)
-                .is_some_and(|p| p.priority.is_none() && !is_catch_all(p.route))
-        })
+/// FNV-1a: a hash that does not change with the Rust version.
+fn fnv1a(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// The priority of a route that sets none, derived from the route alone (its
+/// conditions, its service and its load balancer), so adding, removing or
+/// reordering other routes never renumbers it (renumbering rules in one
+/// stack update can fail with `PriorityInUse`). Rules with both a path and a
+/// host come first (100-20099), then rules with longer literal prefixes;
+/// the last two digits separate routes of equal specificity.
+fn derived_priority(route: &Planned, lb: &str) -> i64 {
+    let (kinds, longest) = specificity(route.route);
+    let class = if kinds >= 2 { 0 } else { 20_000 };
+    let length = 200 - i64::try_from(longest.min(199)).unwrap_or(199);
+    let tiebreak =
+        i64::try_from(fnv1a(&format!("{}/{lb}", route.service.name())) % 100).unwrap_or(0);
+    class + length * 100 + tiebreak
+}
+
+/// Gives every conditional ALB route without a priority its derived one,
+/// moving it up by one while the priority is taken (by a route that sets its
+/// own, or by a route that derived it first, in order of service name).
+fn assign_priorities(planned: &mut [Planned], lb: &str) {
+    let mut taken: Vec<i64> = planned.iter().filter_map(|p| p.priority).collect();
+    let mut order: Vec<(i64, String, usize)> = planned
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.priority.is_none() && !is_catch_all(p.route))
+        .map(|(index, p)| (derived_priority(p, lb), p.service.name().to_string(), index))
         .collect();
-    order.sort_by(|a, b| {
-        let key = |i: &usize| {
-            planned.get(*i).map(|p| {
-                let (kinds, longest) = specificity(p.route);
-                (std::cmp::Reverse(kinds), std::cmp::Reverse(longest), p.service.name().to_string())
-            })
-        };
-        key(a).cmp(&key(b))
-    });
-    let mut next = 10;
-    for index in order {
-        while taken.contains(&next) {
-            next += 10;
+    order.sort();
+    for (mut priority, _, index) in order {
+        while taken.contains(&priority) {
+            priority += 1;
         }
+        taken.push(priority);
         if let Some(route) = planned.get_mut(index) {
-            route.priority = Some(next);
+            route.priority = Some(priority);
         }
-        next += 10;
     }
 }
 
@@ -206,7 +240,9 @@ fn security_group(lowering: &mut Lowering, lb: &Obj, vpc_id: &Json, vpc_cidr: Op
                         format!("service {name}"),
                     )),
                     Value::Str(cidr) => sources.push(Source::Cidr(json!(cidr), cidr.clone())),
-                    other => sources.push(Source::Cidr(super::value_json(other), "a parameter".into())),
+                    other => {
+                        sources.push(Source::Cidr(super::value_json(other), "a parameter".into()))
+                    }
                 }
             }
         }
@@ -263,7 +299,9 @@ fn load_balancer(
     })];
     if alb {
         if let Some(Value::Duration(seconds)) = lb.get("idle_timeout").map(|v| &v.value) {
-            attributes.push(json!({ "Key": "idle_timeout.timeout_seconds", "Value": seconds.to_string() }));
+            attributes.push(
+                json!({ "Key": "idle_timeout.timeout_seconds", "Value": seconds.to_string() }),
+            );
         }
         attributes.push(json!({
             "Key": "routing.http.drop_invalid_header_fields.enabled",
@@ -346,17 +384,17 @@ fn listener_resource(
         "Protocol": listener.protocol,
         "DefaultActions": [action],
     });
-    if matches!(listener.protocol, "HTTPS" | "TLS") {
-        if let Some(map) = properties.as_object_mut() {
-            if let Some(certificate) = listener.obj.get("certificate") {
-                map.insert(
-                    "Certificates".into(),
-                    json!([{ "CertificateArn": lowering.json(certificate) }]),
-                );
-            }
-            if let Some(policy) = listener.obj.get("ssl_policy") {
-                map.insert("SslPolicy".into(), lowering.json(policy));
-            }
+    if matches!(listener.protocol, "HTTPS" | "TLS")
+        && let Some(map) = properties.as_object_mut()
+    {
+        if let Some(certificate) = listener.obj.get("certificate") {
+            map.insert(
+                "Certificates".into(),
+                json!([{ "CertificateArn": lowering.json(certificate) }]),
+            );
+        }
+        if let Some(policy) = listener.obj.get("ssl_policy") {
+            map.insert("SslPolicy".into(), lowering.json(policy));
         }
     }
     let mut resource = Resource::new(
@@ -388,31 +426,49 @@ fn target_group(lowering: &mut Lowering, lb: &Obj, route: &Planned, id: &str, vp
         .is_none_or(|mode| mode == "awsvpc");
     let health = route.route.block("health");
     let get_int = |field: &str, default: i64| health.and_then(|h| h.int(field)).unwrap_or(default);
-    let get_secs = |field: &str, default: u64| health.and_then(|h| duration(h, field)).unwrap_or(default);
+    let get_secs =
+        |field: &str, default: u64| health.and_then(|h| duration(h, field)).unwrap_or(default);
     let http_check = alb || health.is_some_and(|h| h.is_set("path"));
     let mut properties = serde_json::Map::new();
     properties.insert("VpcId".into(), vpc_id.clone());
     properties.insert("Port".into(), json!(route.target.port));
     properties.insert("Protocol".into(), json!(if alb { "HTTP" } else { "TCP" }));
-    properties.insert("TargetType".into(), json!(if awsvpc { "ip" } else { "instance" }));
+    properties.insert(
+        "TargetType".into(),
+        json!(if awsvpc { "ip" } else { "instance" }),
+    );
     properties.insert("HealthCheckEnabled".into(), json!(true));
-    properties.insert("HealthCheckProtocol".into(), json!(if http_check { "HTTP" } else { "TCP" }));
+    properties.insert(
+        "HealthCheckProtocol".into(),
+        json!(if http_check { "HTTP" } else { "TCP" }),
+    );
     let port = health
         .and_then(|h| h.int("port"))
         .map_or_else(|| json!("traffic-port"), |p| json!(p.to_string()));
     properties.insert("HealthCheckPort".into(), port);
     if http_check {
-        let path = health.and_then(|h| h.get("path")).map_or(json!("/"), |v| lowering.json(v));
+        let path = health
+            .and_then(|h| h.get("path"))
+            .map_or(json!("/"), |v| lowering.json(v));
         properties.insert("HealthCheckPath".into(), path);
         let codes = health
             .and_then(|h| h.get("codes"))
             .map_or(json!("200-399"), |v| lowering.json(v));
         properties.insert("Matcher".into(), json!({ "HttpCode": codes }));
     }
-    properties.insert("HealthCheckIntervalSeconds".into(), json!(get_secs("interval", 15)));
-    properties.insert("HealthCheckTimeoutSeconds".into(), json!(get_secs("timeout", 5)));
+    properties.insert(
+        "HealthCheckIntervalSeconds".into(),
+        json!(get_secs("interval", 15)),
+    );
+    properties.insert(
+        "HealthCheckTimeoutSeconds".into(),
+        json!(get_secs("timeout", 5)),
+    );
     properties.insert("HealthyThresholdCount".into(), json!(get_int("healthy", 2)));
-    properties.insert("UnhealthyThresholdCount".into(), json!(get_int("unhealthy", 3)));
+    properties.insert(
+        "UnhealthyThresholdCount".into(),
+        json!(get_int("unhealthy", 3)),
+    );
     let mut attributes = vec![json!({
         "Key": "deregistration_delay.timeout_seconds",
         "Value": duration(route.route, "deregistration_delay").unwrap_or(30).to_string(),
@@ -427,7 +483,8 @@ fn target_group(lowering: &mut Lowering, lb: &Obj, route: &Planned, id: &str, vp
         _ => {}
     }
     if let Some(seconds) = duration(route.route, "slow_start") {
-        attributes.push(json!({ "Key": "slow_start.duration_seconds", "Value": seconds.to_string() }));
+        attributes
+            .push(json!({ "Key": "slow_start.duration_seconds", "Value": seconds.to_string() }));
     }
     properties.insert("TargetGroupAttributes".into(), Json::Array(attributes));
     properties.insert(
@@ -469,18 +526,31 @@ fn cookie(seconds: u64) -> Vec<Json> {
     ]
 }
 
-fn listener_rule(lowering: &mut Lowering, lb: &Obj, route: &Planned, id: &str, port: i64, tg: &str) {
+fn listener_rule(
+    lowering: &mut Lowering,
+    lb: &Obj,
+    route: &Planned,
+    id: &str,
+    port: i64,
+    tg: &str,
+) {
     let values = |field: &str| -> Vec<Json> {
         match route.route.get(field).map(|v| &v.value) {
             Some(Value::List(items)) => items.iter().map(|v| lowering.json(v)).collect(),
-            Some(_) => route.route.get(field).map(|v| lowering.json(v)).into_iter().collect(),
+            Some(_) => route
+                .route
+                .get(field)
+                .map(|v| lowering.json(v))
+                .into_iter()
+                .collect(),
             None => Vec::new(),
         }
     };
     let mut conditions = Vec::new();
     let paths = values("path");
     if !paths.is_empty() {
-        conditions.push(json!({ "Field": "path-pattern", "PathPatternConfig": { "Values": paths } }));
+        conditions
+            .push(json!({ "Field": "path-pattern", "PathPatternConfig": { "Values": paths } }));
     }
     let hosts = values("host");
     if !hosts.is_empty() {
@@ -506,10 +576,10 @@ fn listener_rule(lowering: &mut Lowering, lb: &Obj, route: &Planned, id: &str, p
 /// and, if different, the health check port.
 fn task_ports(route: &Planned) -> Vec<i64> {
     let mut ports = vec![route.target.port];
-    if let Some(port) = route.route.block("health").and_then(|h| h.int("port")) {
-        if port != route.target.port {
-            ports.push(port);
-        }
+    if let Some(port) = route.route.block("health").and_then(|h| h.int("port"))
+        && port != route.target.port
+    {
+        ports.push(port);
     }
     ports
 }
@@ -522,7 +592,10 @@ fn ingress(lowering: &mut Lowering, lb: &Obj, route: &Planned) {
         .service
         .str("network_mode")
         .is_none_or(|mode| mode == "awsvpc");
-    let lb_group = cfn::get_att(&cfn::logical_id(&[lb.name(), "LoadBalancerSecurityGroup"]), "GroupId");
+    let lb_group = cfn::get_att(
+        &cfn::logical_id(&[lb.name(), "LoadBalancerSecurityGroup"]),
+        "GroupId",
+    );
     let (task_group, ranges): (Json, Vec<(i64, i64)>) = if awsvpc {
         (
             cfn::get_att(&cfn::logical_id(&[service, "SecurityGroup"]), "GroupId"),
@@ -636,7 +709,10 @@ pub fn resolve_urls(lowering: &mut Lowering) {
         let secure = all.iter().find(|l| matches!(l.protocol, "HTTPS" | "TLS"));
         let id = super::primary_id("load_balancer", lb.name());
         let (scheme, port) = match secure {
-            Some(l) => (if l.protocol == "TLS" { "tls" } else { "https" }, (l.port != 443).then_some(l.port)),
+            Some(l) => (
+                if l.protocol == "TLS" { "tls" } else { "https" },
+                (l.port != 443).then_some(l.port),
+            ),
             None => {
                 let plain = all.first();
                 let scheme = if is_alb(lb) { "http" } else { "tcp" };
@@ -644,7 +720,10 @@ pub fn resolve_urls(lowering: &mut Lowering) {
             }
         };
         let port = port.map(|p| format!(":{p}")).unwrap_or_default();
-        urls.insert(id.clone(), cfn::sub(&format!("{scheme}://${{{id}.DNSName}}{port}")));
+        urls.insert(
+            id.clone(),
+            cfn::sub(&format!("{scheme}://${{{id}.DNSName}}{port}")),
+        );
     }
     if urls.is_empty() {
         return;
@@ -676,5 +755,3 @@ fn url_target(json: &Json) -> Option<&str> {
         _ => None,
     }
 }
-
-

@@ -70,7 +70,8 @@ fn new_vpc(lowering: &mut Lowering, obj: &Obj) -> NetworkRefs {
     let vpc = id("Vpc");
     let tag = |what: &str| json!([{ "Key": "Name", "Value": cfn::sub(&format!("${{AWS::StackName}}-{name}-{what}")) }]);
     // Subnets are /prefix+4 (16 per VPC): zones public first, then private.
-    let subnet_bits = 32u32.saturating_sub(prefix(&cidr) + 4);
+    // The same fact sizes them in the rules (E3011), so keep it in one place.
+    let subnet_bits = 32u32.saturating_sub(prefix(&cidr) + crate::rules::facts::SUBNET_EXTRA_BITS);
     let cidrs = json!({ "Fn::Cidr": [cfn::get_att(&vpc, "CidrBlock"), (zones * 2).to_string(), subnet_bits.to_string()] });
 
     let mut vpc_resource = Resource::new(

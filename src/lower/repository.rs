@@ -156,3 +156,20 @@ fn grant_pull(lowering: &mut Lowering, task: &Obj, repository: Json, reason: Str
         },
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn private_ecr_images_name_their_repository() {
+        assert_eq!(
+            ecr_repository_arn("123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/app:1.2"),
+            Some(cfn::sub(
+                "arn:${AWS::Partition}:ecr:eu-west-1:123456789012:repository/team/app"
+            ))
+        );
+        assert!(ecr_repository_arn("public.ecr.aws/nginx/nginx:1.27").is_none());
+        assert!(ecr_repository_arn("nginx:1.27").is_none());
+    }
+}

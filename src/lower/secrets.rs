@@ -177,3 +177,62 @@ pub fn container_secrets(lowering: &mut Lowering, task: &Obj, container: &Obj) -
     }
     Some(Json::Array(secrets))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::driver::analyze_text;
+    use std::path::Path;
+
+    fn secret(body: &str) -> Obj {
+        let analysis = analyze_text(Path::new("t.ecs"), &format!("secret s {{ {body} }}"));
+        analysis
+            .typed
+            .get("secret", "s")
+            .cloned()
+            .unwrap_or_else(|| unreachable!())
+    }
+
+    #[test]
+    fn suffix_is_dash_and_six_alphanumerics() {
+        assert!(has_random_suffix("prod/db-a1B2c3"));
+        assert!(!has_random_suffix("prod/db-password"));
+        assert!(!has_random_suffix("prod/db"));
+    }
+
+    #[test]
+    fn secrets_manager_name_with_key_and_stage() {
+        let obj = secret(
+            r#"store = secrets_manager, name = "prod/db", key = "password", version_stage = "AWSPREVIOUS""#,
+        );
+        assert_eq!(
+            value_from(&obj),
+            cfn::sub(
+                "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:prod/db:password:AWSPREVIOUS:"
+            )
+        );
+    }
+
+    #[test]
+    fn full_arn_is_used_as_written() {
+        let arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-a1B2c3";
+        let obj = secret(&format!(r#"store = secrets_manager, name = "{arn}""#));
+        assert_eq!(value_from(&obj), json!(arn));
+    }
+
+    #[test]
+    fn ssm_names_become_parameter_arns() {
+        let obj = secret(r#"store = ssm, name = "/prod/key""#);
+        assert_eq!(
+            value_from(&obj),
+            cfn::sub(
+                "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/prod/key"
+            )
+        );
+        let flat = secret(r#"store = ssm, name = "token""#);
+        assert_eq!(
+            value_from(&flat),
+            cfn::sub("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/token")
+        );
+    }
+}

@@ -127,11 +127,15 @@ pub(super) fn task_definition(lowering: &mut Lowering, obj: &Obj, id: &str, farg
             resource_spans.push(("/Memory", obj.get("memory").map(|v| v.span)));
         }
         // Fargate only (W3004 warns elsewhere); E3004 checked whole GiB 21..200.
-        if let Some(Value::Memory(mib)) = obj.get("ephemeral_storage").map(|v| &v.value) {
-            if fargate {
-                map.insert("EphemeralStorage".into(), json!({ "SizeInGiB": mib / 1024 }));
-                resource_spans.push(("/EphemeralStorage", obj.get("ephemeral_storage").map(|v| v.span)));
-            }
+        if let Some(Value::Memory(mib)) = obj.get("ephemeral_storage").map(|v| &v.value)
+            && fargate
+        {
+            map.insert(
+                "EphemeralStorage".into(),
+                json!({ "SizeInGiB": mib / 1024 }),
+            );
+            let span = obj.get("ephemeral_storage").map(|v| v.span);
+            resource_spans.push(("/EphemeralStorage", span));
         }
     }
     let mut resource = Resource::new("AWS::ECS::TaskDefinition", obj.span, properties);

@@ -83,15 +83,23 @@ fn schedule_role(lowering: &mut Lowering, task: &Obj, cluster_id: &str) {
             sid: "RunTask".into(),
             actions: vec!["ecs:RunTask".into()],
             resources: vec![cfn::reference(&definition)],
-            condition: Some(json!({ "ArnEquals": { "ecs:cluster": cfn::get_att(cluster_id, "Arn") } })),
-            reason: format!("the schedule of task `{name}` runs its task definition on its cluster"),
+            condition: Some(
+                json!({ "ArnEquals": { "ecs:cluster": cfn::get_att(cluster_id, "Arn") } }),
+            ),
+            reason: format!(
+                "the schedule of task `{name}` runs its task definition on its cluster"
+            ),
             span: schedule_span,
         },
     );
     let mut passed = vec![cfn::get_att(&iam::execution_role_id(name), "Arn")];
     let task_role = iam::task_role_id(name);
     let has_task_role = task.reference("task_role").is_some()
-        || lowering.template.iam_grants.iter().any(|g| g.role == task_role);
+        || lowering
+            .template
+            .iam_grants
+            .iter()
+            .any(|g| g.role == task_role);
     if has_task_role {
         passed.push(cfn::get_att(&task_role, "Arn"));
     }
@@ -102,7 +110,9 @@ fn schedule_role(lowering: &mut Lowering, task: &Obj, cluster_id: &str) {
             sid: "PassTaskRoles".into(),
             actions: vec!["iam:PassRole".into()],
             resources: passed,
-            condition: Some(json!({ "StringLike": { "iam:PassedToService": "ecs-tasks.amazonaws.com" } })),
+            condition: Some(
+                json!({ "StringLike": { "iam:PassedToService": "ecs-tasks.amazonaws.com" } }),
+            ),
             reason: format!("RunTask hands the roles of task `{name}` to ECS"),
             span: schedule_span,
         },
@@ -110,7 +120,13 @@ fn schedule_role(lowering: &mut Lowering, task: &Obj, cluster_id: &str) {
 }
 
 /// The schedule and its ECS target.
-fn schedule(lowering: &mut Lowering, task: &Obj, cluster_id: &str, network: &NetworkRefs, awsvpc: bool) {
+fn schedule(
+    lowering: &mut Lowering,
+    task: &Obj,
+    cluster_id: &str,
+    network: &NetworkRefs,
+    awsvpc: bool,
+) {
     let name = task.name();
     let id = |suffix: &str| cfn::logical_id(&[name, suffix]);
     let expression = task
@@ -118,7 +134,10 @@ fn schedule(lowering: &mut Lowering, task: &Obj, cluster_id: &str, network: &Net
         .and_then(|v| rules::schedule::expression(&v.value).ok())
         .unwrap_or_default();
     let mut ecs = Map::new();
-    ecs.insert("TaskDefinitionArn".into(), cfn::reference(&id("TaskDefinition")));
+    ecs.insert(
+        "TaskDefinitionArn".into(),
+        cfn::reference(&id("TaskDefinition")),
+    );
     ecs.insert("TaskCount".into(), json!(task.int("count").unwrap_or(1)));
     let depends = compute::launch_settings(lowering, task, &mut ecs);
     let public = task.str("subnets") == Some("public");
@@ -128,7 +147,11 @@ fn schedule(lowering: &mut Lowering, task: &Obj, cluster_id: &str, network: &Net
         } else {
             network.private_subnets.clone()
         };
-        let assign = if task.bool("public_ip") == Some(true) { "ENABLED" } else { "DISABLED" };
+        let assign = if task.bool("public_ip") == Some(true) {
+            "ENABLED"
+        } else {
+            "DISABLED"
+        };
         ecs.insert(
             "NetworkConfiguration".into(),
             json!({ "AwsvpcConfiguration": {

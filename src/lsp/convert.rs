@@ -62,7 +62,10 @@ pub fn apply_change(text: &mut String, range: Option<Range>, new_text: &str) {
         *text = new_text.to_string();
         return;
     };
-    let file = SourceFile::new(std::path::PathBuf::new(), std::sync::Arc::from(text.as_str()));
+    let file = SourceFile::new(
+        std::path::PathBuf::new(),
+        std::sync::Arc::from(text.as_str()),
+    );
     let len = u32::try_from(text.len()).unwrap_or(u32::MAX);
     let start = offset(&file, range.start).unwrap_or(len) as usize;
     let end = (offset(&file, range.end).unwrap_or(len) as usize).max(start);
@@ -73,6 +76,7 @@ pub fn apply_change(text: &mut String, range: Option<Range>, new_text: &str) {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::*;
     use crate::span::FileId;
     use std::path::PathBuf;

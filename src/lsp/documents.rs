@@ -72,6 +72,11 @@ impl Documents {
         self.open.get(uri.as_str())
     }
 
+    /// An open document by the text of its URI.
+    pub fn get_by_key(&self, uri: &str) -> Option<&Document> {
+        self.open.get(uri)
+    }
+
     /// All open documents, in the order they were opened.
     pub fn iter(&self) -> impl Iterator<Item = &Document> {
         self.open.values()
@@ -101,7 +106,10 @@ pub fn uri_to_path(uri: &Uri) -> PathBuf {
     match text.strip_prefix("file://") {
         Some(rest) => {
             // Skip the authority (`localhost` or empty).
-            let path = rest.find('/').and_then(|slash| rest.get(slash..)).unwrap_or("/");
+            let path = rest
+                .find('/')
+                .and_then(|slash| rest.get(slash..))
+                .unwrap_or("/");
             let decoded = percent_decode(path);
             // `/C:/dir` is a Windows drive path.
             let bytes = decoded.as_bytes();
@@ -136,7 +144,10 @@ pub fn path_to_uri(path: &Path) -> Option<Uri> {
         uri.push('/');
     }
     for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"/-._~".contains(&byte) || (byte == b':' && cfg!(windows)) {
+        if byte.is_ascii_alphanumeric()
+            || b"/-._~".contains(&byte)
+            || (byte == b':' && cfg!(windows))
+        {
             uri.push(char::from(byte));
         } else {
             uri.push_str(&format!("%{byte:02X}"));
@@ -170,6 +181,7 @@ fn percent_decode(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::*;
 
     #[test]

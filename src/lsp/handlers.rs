@@ -49,14 +49,15 @@ pub type Outcome<T> = Result<T, Failure>;
 pub struct World<'a> {
     /// The open documents.
     pub documents: &'a Documents,
-    /// The analysis of each open document (as the root of its program).
-    pub analyses: HashMap<Uri, &'a Analysis>,
+    /// The analysis of each open document (as the root of its program),
+    /// keyed by the text of its URI.
+    pub analyses: HashMap<String, &'a Analysis>,
 }
 
 impl World<'_> {
     /// The context for a request about `uri`; `None` if it is not open.
     pub fn ctx(&self, uri: &Uri) -> Option<Ctx<'_>> {
-        let analysis = *self.analyses.get(uri)?;
+        let analysis = *self.analyses.get(uri.as_str())?;
         let document = self.documents.get(uri)?;
         let file = analysis.sources.find(&document.path)?;
         let source = analysis.sources.get(file)?;

@@ -125,13 +125,15 @@ pub fn pairs(tokens: &[Token]) -> Vec<(usize, u8, Option<usize>)> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::*;
 
     #[test]
     fn brackets_in_strings_and_comments_do_not_count() {
         let text = "a { b = \"{\" // {\n /* { */ c [1] }";
         let got = pairs(&scan(text, text.len()));
-        let opens: Vec<(usize, u8, bool)> = got.iter().map(|(o, b, c)| (*o, *b, c.is_some())).collect();
+        let opens: Vec<(usize, u8, bool)> =
+            got.iter().map(|(o, b, c)| (*o, *b, c.is_some())).collect();
         assert_eq!(opens, vec![(2, b'{', true), (28, b'[', true)]);
     }
 }

@@ -72,7 +72,10 @@ fn read_frame(input: &mut impl BufRead) -> io::Result<Option<Vec<u8>>> {
         line.clear();
         if input.read_line(&mut line)? == 0 {
             return if saw_header {
-                Err(io::Error::new(io::ErrorKind::UnexpectedEof, "input ended in a header"))
+                Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "input ended in a header",
+                ))
             } else {
                 Ok(None)
             };
@@ -85,10 +88,10 @@ fn read_frame(input: &mut impl BufRead) -> io::Result<Option<Vec<u8>>> {
             continue; // Stray blank lines between messages.
         }
         saw_header = true;
-        if let Some((name, value)) = trimmed.split_once(':') {
-            if name.trim().eq_ignore_ascii_case("content-length") {
-                length = value.trim().parse().ok();
-            }
+        if let Some((name, value)) = trimmed.split_once(':')
+            && name.trim().eq_ignore_ascii_case("content-length")
+        {
+            length = value.trim().parse().ok();
         }
     }
     let Some(length) = length else {
@@ -165,6 +168,7 @@ pub fn log(message: &str) {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::*;
 
     fn framed(body: &str) -> String {
@@ -186,7 +190,9 @@ mod tests {
         assert_eq!(got.len(), 4);
         assert!(matches!(&got[0], Incoming::Message(Message::Request(r)) if r.method == "a"));
         assert!(matches!(&got[1], Incoming::Malformed { id: None, .. }));
-        assert!(matches!(&got[2], Incoming::Malformed { id: Some(id), .. } if *id == RequestId::from(7)));
+        assert!(
+            matches!(&got[2], Incoming::Malformed { id: Some(id), .. } if *id == RequestId::from(7))
+        );
         assert!(matches!(&got[3], Incoming::Message(Message::Notification(n)) if n.method == "b"));
     }
 }

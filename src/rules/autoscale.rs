@@ -32,7 +32,11 @@ pub fn capacity(autoscale: &Obj) -> Option<(i64, i64)> {
 
 /// The load balancer whose requests per target drive `requests`, if any:
 /// `requests_from`, else the first route to an ALB.
-pub fn requests_load_balancer<'a>(typed: &'a Typed, service: &'a Obj, autoscale: &Obj) -> Option<&'a Obj> {
+pub fn requests_load_balancer<'a>(
+    typed: &'a Typed,
+    service: &'a Obj,
+    autoscale: &Obj,
+) -> Option<&'a Obj> {
     let routes = service.blocks("route");
     let wanted = autoscale.reference("requests_from");
     routes
@@ -82,9 +86,10 @@ pub fn autoscale_rule(typed: &Typed, diags: &mut Diagnostics) {
                     .with_help("write `autoscale 1..10 { ... }`"),
                 );
             }
-            if service.is_set("count") {
-                if let Some(count) = service.get("count") {
-                    diags.push(
+            if service.is_set("count")
+                && let Some(count) = service.get("count")
+            {
+                diags.push(
                         Diagnostic::new(
                             Code::W3301,
                             count.span,
@@ -94,7 +99,6 @@ pub fn autoscale_rule(typed: &Typed, diags: &mut Diagnostics) {
                         .with_label(autoscale.head, format!("scales between {low} and {high}"))
                         .with_help("remove `count`: the service starts with the minimum and autoscaling takes over"),
                     );
-                }
             }
         }
         targets(typed, service, autoscale, diags);
@@ -113,23 +117,38 @@ pub fn autoscale_rule(typed: &Typed, diags: &mut Diagnostics) {
             + steps.len();
         if policies == 0 && schedules.is_empty() {
             diags.push(
-                Diagnostic::new(Code::W3302, autoscale.head, "this autoscaling never changes the task count")
-                    .with_primary_label("no policy and no schedule")
-                    .with_help("add a target such as `cpu = 60%`, a `step` or a `schedule`"),
+                Diagnostic::new(
+                    Code::W3302,
+                    autoscale.head,
+                    "this autoscaling never changes the task count",
+                )
+                .with_primary_label("no policy and no schedule")
+                .with_help("add a target such as `cpu = 60%`, a `step` or a `schedule`"),
             );
         }
         if policies > MAX_POLICIES {
             diags.push(
-                Diagnostic::new(Code::E3322, autoscale.head, format!("{policies} scaling policies; a service takes {MAX_POLICIES}"))
-                    .with_primary_label("too many policies")
-                    .with_help("merge steps that watch the same alarm"),
+                Diagnostic::new(
+                    Code::E3322,
+                    autoscale.head,
+                    format!("{policies} scaling policies; a service takes {MAX_POLICIES}"),
+                )
+                .with_primary_label("too many policies")
+                .with_help("merge steps that watch the same alarm"),
             );
         }
         if schedules.len() > MAX_SCHEDULED_ACTIONS {
             diags.push(
-                Diagnostic::new(Code::E3323, autoscale.head, format!("{} schedules; a service takes {MAX_SCHEDULED_ACTIONS}", schedules.len()))
-                    .with_primary_label("too many scheduled actions")
-                    .with_help("combine schedules with cron ranges"),
+                Diagnostic::new(
+                    Code::E3323,
+                    autoscale.head,
+                    format!(
+                        "{} schedules; a service takes {MAX_SCHEDULED_ACTIONS}",
+                        schedules.len()
+                    ),
+                )
+                .with_primary_label("too many scheduled actions")
+                .with_help("combine schedules with cron ranges"),
             );
         }
     }
@@ -141,18 +160,21 @@ fn targets(typed: &Typed, service: &Obj, autoscale: &Obj, diags: &mut Diagnostic
         let Some(value) = autoscale.get(field) else {
             continue;
         };
-        if let Value::Percent(percent) = value.value {
-            if percent <= 0.0 || percent > 100.0 {
-                diags.push(
-                    Diagnostic::new(
-                        Code::E3318,
-                        value.span,
-                        format!("a {field} target of {percent}% is out of range"),
-                    )
-                    .with_primary_label("must be more than 0% and at most 100%")
-                    .with_help(format!("a typical target is `{field} = {}`", if field == "cpu" { "60%" } else { "70%" })),
-                );
-            }
+        if let Value::Percent(percent) = value.value
+            && (percent <= 0.0 || percent > 100.0)
+        {
+            diags.push(
+                Diagnostic::new(
+                    Code::E3318,
+                    value.span,
+                    format!("a {field} target of {percent}% is out of range"),
+                )
+                .with_primary_label("must be more than 0% and at most 100%")
+                .with_help(format!(
+                    "a typical target is `{field} = {}`",
+                    if field == "cpu" { "60%" } else { "70%" }
+                )),
+            );
         }
     }
     let Some(requests) = autoscale.get("requests") else {
@@ -165,14 +187,18 @@ fn targets(typed: &Typed, service: &Obj, autoscale: &Obj, diags: &mut Diagnostic
         }
         return;
     };
-    if let Value::Int(n) = requests.value {
-        if n < 1 {
-            diags.push(
-                Diagnostic::new(Code::E3318, requests.span, format!("a target of {n} requests per task is out of range"))
-                    .with_primary_label("must be 1 or more requests per task per minute")
-                    .with_help("a typical target is `requests = 1000`"),
-            );
-        }
+    if let Value::Int(n) = requests.value
+        && n < 1
+    {
+        diags.push(
+            Diagnostic::new(
+                Code::E3318,
+                requests.span,
+                format!("a target of {n} requests per task is out of range"),
+            )
+            .with_primary_label("must be 1 or more requests per task per minute")
+            .with_help("a typical target is `requests = 1000`"),
+        );
     }
     if requests_load_balancer(typed, service, autoscale).is_some() {
         return;
@@ -189,11 +215,16 @@ fn targets(typed: &Typed, service: &Obj, autoscale: &Obj, diags: &mut Diagnostic
             format!("service `{}` has no route from `{wanted}`", service.name()),
         )
         .with_primary_label("requests are counted per target group of a route")
-        .with_help(format!("add `route {wanted} {{ ... }}`, or name a load balancer it routes from")),
+        .with_help(format!(
+            "add `route {wanted} {{ ... }}`, or name a load balancer it routes from"
+        )),
         (_, Some(lb)) => Diagnostic::new(
             Code::E3317,
             requests.span,
-            format!("`requests` needs an application load balancer; `{}` is a network load balancer", lb.name()),
+            format!(
+                "`requests` needs an application load balancer; `{}` is a network load balancer",
+                lb.name()
+            ),
         )
         .with_primary_label("network load balancers do not count requests")
         .with_label(lb.head, "a network load balancer")
@@ -201,7 +232,10 @@ fn targets(typed: &Typed, service: &Obj, autoscale: &Obj, diags: &mut Diagnostic
         (_, None) => Diagnostic::new(
             Code::E3317,
             requests.span,
-            format!("service `{}` has no route from an application load balancer", service.name()),
+            format!(
+                "service `{}` has no route from an application load balancer",
+                service.name()
+            ),
         )
         .with_primary_label("requests per task are counted by a load balancer")
         .with_help("add `route <load balancer> { ... }`, or scale on `cpu` or `memory`"),
@@ -216,33 +250,39 @@ fn targets(typed: &Typed, service: &Obj, autoscale: &Obj, diags: &mut Diagnostic
 fn step_rule(step: &Obj, diags: &mut Diagnostics) {
     let Some(alarm) = step.block("alarm") else {
         diags.push(
-            Diagnostic::new(Code::E3322, step.head, format!("step `{}` has no alarm", step.name()))
-                .with_primary_label("nothing triggers it")
-                .with_help("add `alarm { metric = \"...\", namespace = \"...\", threshold = ... }`"),
+            Diagnostic::new(
+                Code::E3322,
+                step.head,
+                format!("step `{}` has no alarm", step.name()),
+            )
+            .with_primary_label("nothing triggers it")
+            .with_help("add `alarm { metric = \"...\", namespace = \"...\", threshold = ... }`"),
         );
         return;
     };
-    if let Some(period) = alarm.get("period") {
-        if let Value::Duration(seconds) = period.value {
-            if !(seconds == 10 || seconds == 30 || (seconds >= 60 && seconds % 60 == 0)) {
-                diags.push(
-                    Diagnostic::new(Code::E3324, period.span, format!("an alarm period of {seconds}s is not allowed"))
-                        .with_primary_label("must be 10s, 30s or a multiple of 60s")
-                        .with_help("use `period = 60s` for standard metrics"),
-                );
-            }
-        }
+    if let Some(period) = alarm.get("period")
+        && let Value::Duration(seconds) = period.value
+        && !(seconds == 10 || seconds == 30 || (seconds >= 60 && seconds % 60 == 0))
+    {
+        diags.push(
+            Diagnostic::new(
+                Code::E3324,
+                period.span,
+                format!("an alarm period of {seconds}s is not allowed"),
+            )
+            .with_primary_label("must be 10s, 30s or a multiple of 60s")
+            .with_help("use `period = 60s` for standard metrics"),
+        );
     }
-    if let Some(periods) = alarm.get("periods") {
-        if let Value::Int(n) = periods.value {
-            if n < 1 {
-                diags.push(
-                    Diagnostic::new(Code::E3324, periods.span, format!("{n} evaluation periods"))
-                        .with_primary_label("must be 1 or more")
-                        .with_help("`periods = 1` fires on the first breaching period"),
-                );
-            }
-        }
+    if let Some(periods) = alarm.get("periods")
+        && let Value::Int(n) = periods.value
+        && n < 1
+    {
+        diags.push(
+            Diagnostic::new(Code::E3324, periods.span, format!("{n} evaluation periods"))
+                .with_primary_label("must be 1 or more")
+                .with_help("`periods = 1` fires on the first breaching period"),
+        );
     }
     let mut bands: Vec<(f64, &Obj, Span)> = Vec::new();
     bands.push((0.0, step, step.head));
@@ -255,13 +295,22 @@ fn step_rule(step: &Obj, diags: &mut Diagnostics) {
         };
         if value <= 0.0 {
             diags.push(
-                Diagnostic::new(Code::E3322, span, format!("`beyond {value}` must be more than 0"))
-                    .with_primary_label("a distance past the threshold")
-                    .with_help("the first band (from the threshold) is the step's own `add` or `remove`"),
+                Diagnostic::new(
+                    Code::E3322,
+                    span,
+                    format!("`beyond {value}` must be more than 0"),
+                )
+                .with_primary_label("a distance past the threshold")
+                .with_help(
+                    "the first band (from the threshold) is the step's own `add` or `remove`",
+                ),
             );
             continue;
         }
-        if let Some((_, _, first)) = bands.iter().find(|(v, ..)| (*v - value).abs() < f64::EPSILON) {
+        if let Some((_, _, first)) = bands
+            .iter()
+            .find(|(v, ..)| (*v - value).abs() < f64::EPSILON)
+        {
             diags.push(
                 Diagnostic::new(Code::E3322, span, format!("two bands start at {value}"))
                     .with_primary_label("declared again here")
@@ -286,9 +335,13 @@ fn step_rule(step: &Obj, diags: &mut Diagnostics) {
             }
             (None, None) => {
                 diags.push(
-                    Diagnostic::new(Code::E3322, *span, "how many tasks to add or remove is missing")
-                        .with_primary_label("needs `add` or `remove`")
-                        .with_help("write `add = 2` (tasks) or `add = 50%` (of the current count)"),
+                    Diagnostic::new(
+                        Code::E3322,
+                        *span,
+                        "how many tasks to add or remove is missing",
+                    )
+                    .with_primary_label("needs `add` or `remove`")
+                    .with_help("write `add = 2` (tasks) or `add = 50%` (of the current count)"),
                 );
                 continue;
             }
@@ -298,10 +351,14 @@ fn step_rule(step: &Obj, diags: &mut Diagnostics) {
         match direction {
             Some((first, first_span)) if first != this.0 => {
                 diags.push(
-                    Diagnostic::new(Code::E3322, this.1, format!("a step that uses `{first}` cannot `{}`", this.0))
-                        .with_primary_label("the other direction")
-                        .with_label(first_span, format!("`{first}` here"))
-                        .with_help("write a second `step` with its own alarm for the other direction"),
+                    Diagnostic::new(
+                        Code::E3322,
+                        this.1,
+                        format!("a step that uses `{first}` cannot `{}`", this.0),
+                    )
+                    .with_primary_label("the other direction")
+                    .with_label(first_span, format!("`{first}` here"))
+                    .with_help("write a second `step` with its own alarm for the other direction"),
                 );
             }
             None => direction = Some(this),
@@ -313,57 +370,59 @@ fn step_rule(step: &Obj, diags: &mut Diagnostics) {
         .filter_map(|(_, obj, _)| obj.get("add").or_else(|| obj.get("remove")))
         .map(|v| (matches!(v.value, Value::Percent(_)), v.span))
         .collect();
-    if let Some((first_percent, first_span)) = kinds.first() {
-        if let Some((_, span)) = kinds.iter().find(|(percent, _)| percent != first_percent) {
-            diags.push(
+    if let Some((first_percent, first_span)) = kinds.first()
+        && let Some((_, span)) = kinds.iter().find(|(percent, _)| percent != first_percent)
+    {
+        diags.push(
                 Diagnostic::new(Code::E3322, *span, "a step mixes task counts and percentages")
                     .with_primary_label(if *first_percent { "a task count" } else { "a percentage" })
                     .with_label(*first_span, "the first band")
                     .with_help("one step adjusts either by tasks (`add = 2`) or by a share of the count (`add = 50%`)"),
             );
-        }
     }
     if bands.len() > MAX_STEP_ADJUSTMENTS {
         diags.push(
-            Diagnostic::new(Code::E3322, step.head, format!("{} bands; a step takes {MAX_STEP_ADJUSTMENTS}", bands.len()))
-                .with_primary_label("too many `beyond` bands")
-                .with_help("use fewer, wider bands"),
+            Diagnostic::new(
+                Code::E3322,
+                step.head,
+                format!("{} bands; a step takes {MAX_STEP_ADJUSTMENTS}", bands.len()),
+            )
+            .with_primary_label("too many `beyond` bands")
+            .with_help("use fewer, wider bands"),
         );
     }
 }
 
 /// E3323: schedule expressions.
 fn schedule_rule(schedule: &Obj, diags: &mut Diagnostics) {
-    if let Some(cron) = schedule.get("cron") {
-        if let Value::Str(text) = &cron.value {
-            if let Some(problem) = expression_problem(text) {
-                let mut diag = Diagnostic::new(
-                    Code::E3323,
-                    cron.span,
-                    format!("`{text}` is not a schedule expression"),
-                )
-                .with_primary_label(problem);
-                let fields: Vec<&str> = text.split_whitespace().collect();
-                diag = if let Some(fixed) = five_to_six(&fields) {
-                    diag.with_help(format!("CloudWatch cron has six fields and `?` in day-of-month or day-of-week: `\"{fixed}\"`"))
+    if let Some(cron) = schedule.get("cron")
+        && let Value::Str(text) = &cron.value
+        && let Some(problem) = expression_problem(text)
+    {
+        let mut diag = Diagnostic::new(
+            Code::E3323,
+            cron.span,
+            format!("`{text}` is not a schedule expression"),
+        )
+        .with_primary_label(problem);
+        let fields: Vec<&str> = text.split_whitespace().collect();
+        diag = if let Some(fixed) = five_to_six(&fields) {
+            diag.with_help(format!("CloudWatch cron has six fields and `?` in day-of-month or day-of-week: `\"{fixed}\"`"))
                         .with_suggestion("use the six-field form", cron.span, format!("\"{fixed}\""))
-                } else {
-                    diag.with_help("write six fields, `minutes hours day-of-month month day-of-week year`, e.g. `\"0 22 * * ? *\"`")
-                };
-                diags.push(diag);
-            }
-        }
+        } else {
+            diag.with_help("write six fields, `minutes hours day-of-month month day-of-week year`, e.g. `\"0 22 * * ? *\"`")
+        };
+        diags.push(diag);
     }
-    if let Some(count) = schedule.get("count") {
-        if let Value::Range(low, _) = count.value {
-            if low < 0 {
-                diags.push(
-                    Diagnostic::new(Code::E3323, count.span, "a negative task count")
-                        .with_primary_label("the minimum must be 0 or more")
-                        .with_help("write e.g. `count = 1..2`"),
-                );
-            }
-        }
+    if let Some(count) = schedule.get("count")
+        && let Value::Range(low, _) = count.value
+        && low < 0
+    {
+        diags.push(
+            Diagnostic::new(Code::E3323, count.span, "a negative task count")
+                .with_primary_label("the minimum must be 0 or more")
+                .with_help("write e.g. `count = 1..2`"),
+        );
     }
 }
 
@@ -376,7 +435,11 @@ fn five_to_six(fields: &[&str]) -> Option<String> {
     };
     let (dom, dow) = match (*dom, *dow) {
         (dom, "*") => (dom.to_string(), "?".to_string()),
-        ("*", dow) if dow.chars().all(|c| c.is_ascii_alphabetic() || c == '-' || c == ',') => {
+        ("*", dow)
+            if dow
+                .chars()
+                .all(|c| c.is_ascii_alphabetic() || c == '-' || c == ',') =>
+        {
             ("?".to_string(), dow.to_ascii_uppercase())
         }
         _ => return None,
@@ -389,7 +452,11 @@ pub fn expression_problem(text: &str) -> Option<String> {
     let text = text.trim();
     if let Some(inner) = text.strip_prefix("rate(").and_then(|t| t.strip_suffix(')')) {
         let mut parts = inner.split_whitespace();
-        let ok = match (parts.next().and_then(|n| n.parse::<u32>().ok()), parts.next(), parts.next()) {
+        let ok = match (
+            parts.next().and_then(|n| n.parse::<u32>().ok()),
+            parts.next(),
+            parts.next(),
+        ) {
             (Some(1), Some(unit), None) => matches!(unit, "minute" | "hour" | "day"),
             (Some(n), Some(unit), None) if n > 1 => matches!(unit, "minutes" | "hours" | "days"),
             _ => false,
@@ -428,8 +495,14 @@ mod tests {
         assert!(expression_problem("0 22 * * *").is_some());
         assert!(expression_problem("0 22 * * 1 *").is_some());
         assert!(expression_problem("rate(1 minutes)").is_some());
-        assert_eq!(five_to_six(&["0", "22", "*", "*", "*"]).as_deref(), Some("0 22 * * ? *"));
-        assert_eq!(five_to_six(&["0", "22", "*", "*", "mon-fri"]).as_deref(), Some("0 22 ? * MON-FRI *"));
+        assert_eq!(
+            five_to_six(&["0", "22", "*", "*", "*"]).as_deref(),
+            Some("0 22 * * ? *")
+        );
+        assert_eq!(
+            five_to_six(&["0", "22", "*", "*", "mon-fri"]).as_deref(),
+            Some("0 22 ? * MON-FRI *")
+        );
         assert_eq!(five_to_six(&["0", "22", "*", "*", "1"]), None);
     }
 }

@@ -123,9 +123,7 @@ pub fn no_mixing(typed: &Typed, diags: &mut Diagnostics) {
             )
             .with_primary_label("an EC2 capacity")
             .with_label(fargate.head, "a Fargate provider in the same strategy")
-            .with_help(
-                "split the work into two services, one on Fargate and one on EC2 capacity",
-            ),
+            .with_help("split the work into two services, one on Fargate and one on EC2 capacity"),
         );
     }
 }
@@ -196,18 +194,19 @@ pub fn weights(typed: &Typed, diags: &mut Diagnostics) {
                 }
             }
         }
-        if items.len() > 1 && items.iter().all(|i| i.int("weight") == Some(0)) {
-            if let Some(first) = items.first() {
-                diags.push(
-                    Diagnostic::new(
-                        Code::E3115,
-                        first.get("weight").map_or(first.head, |v| v.span),
-                        "every provider of the strategy has weight 0",
-                    )
-                    .with_primary_label("no provider takes tasks beyond the base")
-                    .with_help("give at least one provider a weight above 0 (ECS rejects the strategy otherwise)"),
-                );
-            }
+        if items.len() > 1
+            && items.iter().all(|i| i.int("weight") == Some(0))
+            && let Some(first) = items.first()
+        {
+            diags.push(
+                Diagnostic::new(
+                    Code::E3115,
+                    first.get("weight").map_or(first.head, |v| v.span),
+                    "every provider of the strategy has weight 0",
+                )
+                .with_primary_label("no provider takes tasks beyond the base")
+                .with_help("give at least one provider a weight above 0 (ECS rejects the strategy otherwise)"),
+            );
         }
     }
 }
@@ -237,48 +236,51 @@ pub fn reserved_name(typed: &Typed, diags: &mut Diagnostics) {
 /// E3116: size, target utilisation, warm-up and instance type format.
 pub fn settings(typed: &Typed, diags: &mut Diagnostics) {
     for capacity in typed.of_kind("capacity") {
-        if let Some(val) = capacity.get("size") {
-            if let Value::Range(_, max) = val.value {
-                if max < 1 {
-                    diags.push(
-                        Diagnostic::new(Code::E3116, val.span, "the capacity can never run an instance")
-                            .with_primary_label("the largest size is 0")
-                            .with_help("set a maximum of at least 1, e.g. `size = 0..4`"),
-                    );
-                }
-            }
-            if let Value::Range(min, _) = val.value {
-                if min < 0 {
-                    diags.push(
-                        Diagnostic::new(Code::E3116, val.span, "an Auto Scaling group cannot have a negative size")
-                            .with_primary_label("negative minimum"),
-                    );
-                }
-            }
-        }
-        if let Some(val) = capacity.get("target_utilization") {
-            if let Value::Percent(percent) = val.value {
-                if !(1.0..=100.0).contains(&percent) || percent.fract() != 0.0 {
-                    diags.push(
-                        Diagnostic::new(
-                            Code::E3116,
-                            val.span,
-                            "`target_utilization` must be a whole percentage from 1% to 100%",
-                        )
-                        .with_primary_label(format!("{percent}% is not accepted")),
-                    );
-                }
+        if let Some(val) = capacity.get("size")
+            && let Value::Range(min, max) = val.value
+        {
+            if max < 1 {
+                diags.push(
+                    Diagnostic::new(
+                        Code::E3116,
+                        val.span,
+                        "the capacity can never run an instance",
+                    )
+                    .with_primary_label("the largest size is 0")
+                    .with_help("set a maximum of at least 1, e.g. `size = 0..4`"),
+                );
+            } else if min < 0 {
+                diags.push(
+                    Diagnostic::new(
+                        Code::E3116,
+                        val.span,
+                        "an Auto Scaling group cannot have a negative size",
+                    )
+                    .with_primary_label("negative minimum"),
+                );
             }
         }
-        if let Some(val) = capacity.get("warmup").filter(|v| !v.defaulted) {
-            if let Value::Duration(seconds) = val.value {
-                if seconds > 10_000 {
-                    diags.push(
-                        Diagnostic::new(Code::E3116, val.span, "`warmup` is at most 10000s")
-                            .with_primary_label("too long"),
-                    );
-                }
-            }
+        if let Some(val) = capacity.get("target_utilization")
+            && let Value::Percent(percent) = val.value
+            && (!(1.0..=100.0).contains(&percent) || percent.fract() != 0.0)
+        {
+            diags.push(
+                Diagnostic::new(
+                    Code::E3116,
+                    val.span,
+                    "`target_utilization` must be a whole percentage from 1% to 100%",
+                )
+                .with_primary_label(format!("{percent}% is not accepted")),
+            );
+        }
+        if let Some(val) = capacity.get("warmup").filter(|v| !v.defaulted)
+            && let Value::Duration(seconds) = val.value
+            && seconds > 10_000
+        {
+            diags.push(
+                Diagnostic::new(Code::E3116, val.span, "`warmup` is at most 10000s")
+                    .with_primary_label("too long"),
+            );
         }
         for (instance_type, span) in compute::instance_types(capacity) {
             if !valid_instance_type(instance_type) {
@@ -293,13 +295,13 @@ pub fn settings(typed: &Typed, diags: &mut Diagnostics) {
                 );
             }
         }
-        if let Some(val) = capacity.get("instance_type") {
-            if matches!(&val.value, Value::List(items) if items.is_empty()) {
-                diags.push(
-                    Diagnostic::new(Code::E3116, val.span, "the list of instance types is empty")
-                        .with_primary_label("name at least one instance type"),
-                );
-            }
+        if let Some(val) = capacity.get("instance_type")
+            && matches!(&val.value, Value::List(items) if items.is_empty())
+        {
+            diags.push(
+                Diagnostic::new(Code::E3116, val.span, "the list of instance types is empty")
+                    .with_primary_label("name at least one instance type"),
+            );
         }
     }
 }
@@ -351,10 +353,10 @@ pub fn ami_architecture(typed: &Typed, diags: &mut Diagnostics) {
         let Value::Enum(word) = &ami.value else {
             continue;
         };
+        // Only `al2023_arm64` boots Graviton instances; the GPU and Neuron
+        // AMIs are x86_64 like `al2023`.
         let ami_arm = word == "al2023_arm64";
-        let ami_x86_only = matches!(word.as_str(), "al2023_gpu" | "al2023_neuron");
-        let mismatch = (ami_arm && !first_arm) || (!ami_arm && first_arm);
-        if !mismatch && !(ami_x86_only && first_arm) {
+        if ami_arm == first_arm {
             continue;
         }
         let suggested = compute::instance_traits(first).ami();
@@ -364,7 +366,11 @@ pub fn ami_architecture(typed: &Typed, diags: &mut Diagnostics) {
                 ami.span,
                 format!("the `{word}` AMI cannot boot `{first}` instances"),
             )
-            .with_primary_label(if ami_arm { "an arm64 AMI" } else { "an x86_64 AMI" })
+            .with_primary_label(if ami_arm {
+                "an arm64 AMI"
+            } else {
+                "an x86_64 AMI"
+            })
             .with_label(first_span, arch_word(first_arm))
             .with_help(format!(
                 "use `ami = {suggested}`, or remove `ami` to choose it from the instance type"

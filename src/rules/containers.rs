@@ -7,7 +7,8 @@
 //! E3207 health check out of range, E3208 memory below reservation, E3209
 //! containers larger than the task, E3210 duplicate port, E3211 invalid
 //! port, E3212 `tag` without a repository, E3213 stop timeout too long,
-//! E3214 invalid log retention, W3201 image not pinned to a version.
+//! E3214 invalid log retention, E3226 invalid ulimit, W3201 image not
+//! pinned to a version.
 //! (No container at all is E3005; EC2 containers without memory E3109; GPUs
 //! E3121.)
 //!
@@ -605,7 +606,7 @@ pub fn log_retention(typed: &Typed, diags: &mut Diagnostics) {
             Diagnostic::new(
                 Code::E3214,
                 *span,
-                "CloudWatch Logs cannot keep logs for this long",
+                "CloudWatch Logs does not offer this log retention",
             )
             .with_primary_label(if seconds % 86_400 == 0 {
                 format!("{days} days is not a retention CloudWatch offers")
@@ -670,5 +671,57 @@ fn literal_tag(uri: &str) -> Option<String> {
         None => Some("no tag: Docker pulls `latest`".into()),
         Some((_, "latest")) => Some("the `latest` tag moves".into()),
         Some(_) => None,
+    }
+}
+
+/// E3226: a ulimit's soft limit is at most its hard limit, and on Fargate
+/// only `nofile` can be changed.
+pub fn ulimits(typed: &Typed, diags: &mut Diagnostics) {
+    for task in tasks(typed) {
+        let fargate = on_fargate(typed, task);
+        for container in containers(task) {
+            for limit in container.blocks("ulimit") {
+                if fargate && limit.name() != "nofile" {
+                    diags.push(
+                        Diagnostic::new(
+                            Code::E3226,
+                            limit.head,
+                            format!(
+                                "Fargate does not let tasks change the `{}` limit",
+                                limit.name()
+                            ),
+                        )
+                        .with_primary_label("only `nofile` can be changed on Fargate")
+                        .with_label(task.head, "runs on Fargate")
+                        .with_help("remove it, or run the task on EC2"),
+                    );
+                }
+                let (Some(soft), Some(hard)) = (limit.get("soft"), limit.get("hard")) else {
+                    continue;
+                };
+                let (Value::Int(low), Value::Int(high)) = (&soft.value, &hard.value) else {
+                    continue;
+                };
+                if *low < 0 || *high < 0 {
+                    let span = if *low < 0 { soft.span } else { hard.span };
+                    diags.push(
+                        Diagnostic::new(Code::E3226, span, "a ulimit cannot be negative")
+                            .with_primary_label("0 or more")
+                            .with_help("write the limit as a number of files, processes, bytes..."),
+                    );
+                } else if low > high {
+                    diags.push(
+                        Diagnostic::new(
+                            Code::E3226,
+                            soft.span,
+                            format!("the soft `{}` limit is above the hard limit", limit.name()),
+                        )
+                        .with_primary_label(format!("soft limit {low}"))
+                        .with_label(hard.span, format!("hard limit {high}"))
+                        .with_help("the soft limit can be at most the hard limit"),
+                    );
+                }
+            }
+        }
     }
 }

@@ -73,14 +73,13 @@ pub fn daemon_settings(typed: &Typed, diags: &mut Diagnostics) {
             .block("deployment")
             .and_then(|d| d.get("max_healthy"))
             .filter(|v| !v.defaulted)
+            && !matches!(max.value, Value::Percent(p) if p == 100.0)
         {
-            if !matches!(max.value, Value::Percent(p) if p == 100.0) {
-                conflicts.push((
-                    max.span,
-                    "a daemon service deploys with `max_healthy = 100%`".into(),
-                    "each instance runs one task, so a deployment stops the old task before starting the new one: remove `max_healthy`",
-                ));
-            }
+            conflicts.push((
+                max.span,
+                "a daemon service deploys with `max_healthy = 100%`".into(),
+                "each instance runs one task, so a deployment stops the old task before starting the new one: remove `max_healthy`",
+            ));
         }
         for (span, message, help) in conflicts {
             diags.push(
@@ -100,32 +99,38 @@ pub fn deployment(typed: &Typed, diags: &mut Diagnostics) {
             continue;
         };
         let percent = |field: &str| {
-            deployment
-                .get(field)
-                .and_then(|v| match v.value {
-                    Value::Percent(p) => Some((p, v.span)),
-                    _ => None,
-                })
+            deployment.get(field).and_then(|v| match v.value {
+                Value::Percent(p) => Some((p, v.span)),
+                _ => None,
+            })
         };
         let daemon = compute::is_daemon(obj);
         let min = percent("min_healthy");
         let max = percent("max_healthy");
-        if let Some((value, span)) = min {
-            if !(0.0..=100.0).contains(&value) || value.fract() != 0.0 {
-                diags.push(
-                    Diagnostic::new(Code::E3110, span, "`min_healthy` must be a whole percentage from 0% to 100%")
-                        .with_primary_label(format!("{value}%")),
-                );
-            }
+        if let Some((value, span)) = min
+            && (!(0.0..=100.0).contains(&value) || value.fract() != 0.0)
+        {
+            diags.push(
+                Diagnostic::new(
+                    Code::E3110,
+                    span,
+                    "`min_healthy` must be a whole percentage from 0% to 100%",
+                )
+                .with_primary_label(format!("{value}%")),
+            );
         }
-        if let Some((value, span)) = max {
-            if value < 100.0 || value.fract() != 0.0 {
-                diags.push(
-                    Diagnostic::new(Code::E3110, span, "`max_healthy` must be a whole percentage of at least 100%")
-                        .with_primary_label(format!("{value}%"))
-                        .with_help("below 100% a deployment could not keep `count` tasks running"),
-                );
-            }
+        if let Some((value, span)) = max
+            && (value < 100.0 || value.fract() != 0.0)
+        {
+            diags.push(
+                Diagnostic::new(
+                    Code::E3110,
+                    span,
+                    "`max_healthy` must be a whole percentage of at least 100%",
+                )
+                .with_primary_label(format!("{value}%"))
+                .with_help("below 100% a deployment could not keep `count` tasks running"),
+            );
         }
         let min_value = min.map_or(if daemon { 0.0 } else { 100.0 }, |(v, _)| v);
         let max_value = max.map_or(if daemon { 100.0 } else { 200.0 }, |(v, _)| v);
@@ -143,18 +148,18 @@ pub fn deployment(typed: &Typed, diags: &mut Diagnostics) {
                 .with_help("a deployment could neither stop an old task nor start a new one: lower `min_healthy` or raise `max_healthy`"),
             );
         }
-        if let Some(breaker) = deployment.get("circuit_breaker") {
-            if breaker.value == Value::Enum("off".into()) {
-                diags.push(
-                    Diagnostic::new(
-                        Code::W3101,
-                        breaker.span,
-                        "deployments without a circuit breaker",
-                    )
-                    .with_primary_label("failing tasks are retried forever")
-                    .with_help("a deployment whose tasks keep failing holds the stack update for up to three hours; use `rollback` (the default) or `fail`"),
-                );
-            }
+        if let Some(breaker) = deployment.get("circuit_breaker")
+            && breaker.value == Value::Enum("off".into())
+        {
+            diags.push(
+                Diagnostic::new(
+                    Code::W3101,
+                    breaker.span,
+                    "deployments without a circuit breaker",
+                )
+                .with_primary_label("failing tasks are retried forever")
+                .with_help("a deployment whose tasks keep failing holds the stack update for up to three hours; use `rollback` (the default) or `fail`"),
+            );
         }
     }
 }
@@ -233,7 +238,10 @@ pub fn platform_version(typed: &Typed, diags: &mut Diagnostics) {
 /// E3119: only Fargate tasks can get a public IP address.
 pub fn public_ip(typed: &Typed, diags: &mut Diagnostics) {
     for obj in compute::task_bearing(typed) {
-        let Some(flag) = obj.get("public_ip").filter(|v| v.value == Value::Bool(true)) else {
+        let Some(flag) = obj
+            .get("public_ip")
+            .filter(|v| v.value == Value::Bool(true))
+        else {
             continue;
         };
         if compute::platform(typed, obj) != Platform::Ec2 {
@@ -388,8 +396,15 @@ pub fn architecture(typed: &Typed, diags: &mut Diagnostics) {
         let Some(capacity) = capacities.first() else {
             continue;
         };
-        let span = obj.get("arch").filter(|v| !v.defaulted).map_or(obj.head, |v| v.span);
-        let (task_arch, other) = if arm { ("arm64", "x86_64") } else { ("x86_64", "arm64") };
+        let span = obj
+            .get("arch")
+            .filter(|v| !v.defaulted)
+            .map_or(obj.head, |v| v.span);
+        let (task_arch, other) = if arm {
+            ("arm64", "x86_64")
+        } else {
+            ("x86_64", "arm64")
+        };
         diags.push(
             Diagnostic::new(
                 Code::E3122,

@@ -182,7 +182,7 @@ pub fn ephemeral_storage_size(typed: &Typed, diags: &mut Diagnostics) {
                 format!("at most {high} GiB"),
                 high,
             )
-        } else if mib % 1024 != 0 {
+        } else if !mib.is_multiple_of(1024) {
             (
                 format!("ephemeral storage must be whole GiB, not {written}"),
                 "Fargate sizes it in GiB".to_string(),
@@ -217,7 +217,11 @@ pub fn ephemeral_storage_not_fargate(typed: &Typed, diags: &mut Diagnostics) {
             Diagnostic::new(
                 Code::W3004,
                 storage.span,
-                format!("`ephemeral_storage` is ignored: {} `{}` runs on EC2", obj.kind, obj.name()),
+                format!(
+                    "`ephemeral_storage` is ignored: {} `{}` runs on EC2",
+                    obj.kind,
+                    obj.name()
+                ),
             )
             .with_primary_label("only Fargate tasks get configurable ephemeral storage")
             .with_help(

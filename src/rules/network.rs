@@ -7,11 +7,11 @@
 //! (more than 16 subnets), W3001 (public subnet without public IP), W3002
 //! (private subnet without NAT), W3003 (new-VPC field ignored with `vpc_id`).
 
+use super::compute;
 use super::facts::{
     AWS_CIDR_PREFIXES, MAX_AWSVPC_SUBNETS, NETWORK_ZONES, SUBNET_EXTRA_BITS, subnet_addresses,
     vpc_prefixes,
 };
-use super::compute;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::types::{Obj, Typed, Val, Value};
 
@@ -192,7 +192,7 @@ fn group_thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(digit);
@@ -225,9 +225,17 @@ pub fn zones(typed: &Typed, diags: &mut Diagnostics) {
                 value.span,
                 format!("a network spans {low} or {high} zones, not {zones}"),
             )
-            .with_primary_label(if zones == 1 { "1 zone".to_string() } else { format!("{zones} zones") })
+            .with_primary_label(if zones == 1 {
+                "1 zone".to_string()
+            } else {
+                format!("{zones} zones")
+            })
             .with_help(format!("use `zones = {fixed}`: {why}"))
-            .with_suggestion(format!("use {fixed} zones"), value.span, fixed.to_string()),
+            .with_suggestion(
+                format!("use {fixed} zones"),
+                value.span,
+                fixed.to_string(),
+            ),
         );
     }
 }
@@ -243,8 +251,12 @@ pub fn existing_vpc_subnets(typed: &Typed, diags: &mut Diagnostics) {
             Diagnostic::new(
                 Code::E3013,
                 network.head,
-                format!("network `{}` names a VPC but none of its subnets", network.name()),
+                format!(
+                    "network `{}` names a VPC but none of its subnets",
+                    network.name()
+                ),
             )
+            .with_primary_label("no `public_subnets` and no `private_subnets`")
             .with_label(span, "an existing VPC")
             .with_help(
                 "add `private_subnets = [\"subnet-...\", ...]` (or `public_subnets`): \
@@ -323,7 +335,10 @@ pub fn too_many_subnets(typed: &Typed, diags: &mut Diagnostics) {
                 Diagnostic::new(
                     Code::E3016,
                     value.span,
-                    format!("{count} {} subnets, more than {MAX_AWSVPC_SUBNETS}", field_word(field)),
+                    format!(
+                        "{count} {} subnets, more than {MAX_AWSVPC_SUBNETS}",
+                        field_word(field)
+                    ),
                 )
                 .with_primary_label(format!("{count} subnets"))
                 .with_help(format!(
@@ -447,7 +462,10 @@ pub fn public_subnet_without_public_ip(typed: &Typed, diags: &mut Diagnostics) {
         let mut diag = Diagnostic::new(
             Code::W3001,
             span,
-            format!("{} runs in public subnets without a public ip", place.what()),
+            format!(
+                "{} runs in public subnets without a public IP",
+                place.what()
+            ),
         )
         .with_primary_label("its tasks cannot reach the internet to pull images");
         if !place.wants_public {
@@ -500,17 +518,20 @@ pub fn private_subnet_without_nat(typed: &Typed, diags: &mut Diagnostics) {
         let mut diag = Diagnostic::new(
             Code::W3002,
             span,
-            format!("{} runs in private subnets without nat", place.what()),
+            format!("{} runs in private subnets without NAT", place.what()),
         )
         .with_primary_label(consequence);
         let nat = place.network.get("nat").filter(|v| !v.defaulted);
         if let Some(nat) = nat {
             diag = diag.with_label(nat.span, "no NAT gateway");
         }
-        diag = diag.with_help(
+        diag = diag.with_help(if fargate {
             "use `nat = single` (or `per_zone`) on the network, or `subnets = public` with \
-             `public_ip = true`; otherwise the deployment can hang for hours",
-        );
+             `public_ip = true`; otherwise the deployment can hang for hours"
+        } else {
+            "use `nat = single` (or `per_zone`) on the network, or `subnets = public`; \
+             otherwise tasks wait for instances that never join the cluster"
+        });
         if let Some(nat) = nat {
             diag = diag.with_suggestion("use one NAT gateway", nat.span, "single");
         }
@@ -528,8 +549,18 @@ mod tests {
         let cidr = Cidr::parse("10.0.0.1/16").unwrap();
         assert_eq!(cidr.network().to_string(), "10.0.0.0/16");
         assert_eq!(cidr.with_prefix(24).to_string(), "10.0.0.0/24");
-        assert_eq!(Cidr::parse("10.0.0.0/0").unwrap().network().to_string(), "0.0.0.0/0");
-        for bad in ["10.0.0/16", "10.0.0.256/16", "10.0.0.0/33", "10.0.0.0", "a.b.c.d/8", "10..0.0/16"] {
+        assert_eq!(
+            Cidr::parse("10.0.0.0/0").unwrap().network().to_string(),
+            "0.0.0.0/0"
+        );
+        for bad in [
+            "10.0.0/16",
+            "10.0.0.256/16",
+            "10.0.0.0/33",
+            "10.0.0.0",
+            "a.b.c.d/8",
+            "10..0.0/16",
+        ] {
             assert_eq!(Cidr::parse(bad), None, "{bad}");
         }
     }

@@ -51,7 +51,13 @@ pub fn exports_rule(typed: &Typed, diags: &mut Diagnostics) {
         if let Some(problem) = export_problem(typed, name) {
             let fixed: String = name
                 .chars()
-                .map(|c| if c == '_' || c == '.' || c == ' ' || c == '/' { '-' } else { c })
+                .map(|c| {
+                    if c == '_' || c == '.' || c == ' ' || c == '/' {
+                        '-'
+                    } else {
+                        c
+                    }
+                })
                 .collect();
             let mut diag = Diagnostic::new(
                 Code::E3325,
@@ -61,7 +67,11 @@ pub fn exports_rule(typed: &Typed, diags: &mut Diagnostics) {
             .with_primary_label(problem);
             diag = if export_problem(typed, &fixed).is_none() {
                 diag.with_help(format!("write `\"{fixed}\"`"))
-                    .with_suggestion("replace the invalid characters", export.span, format!("\"{fixed}\""))
+                    .with_suggestion(
+                        "replace the invalid characters",
+                        export.span,
+                        format!("\"{fixed}\""),
+                    )
             } else {
                 diag.with_help("or write `export = true` for `<stack name>-<output name>`")
             };
@@ -73,7 +83,10 @@ pub fn exports_rule(typed: &Typed, diags: &mut Diagnostics) {
                 Diagnostic::new(
                     Code::E3325,
                     export.span,
-                    format!("outputs `{other}` and `{}` both export `{name}`", output.name),
+                    format!(
+                        "outputs `{other}` and `{}` both export `{name}`",
+                        output.name
+                    ),
                 )
                 .with_primary_label("exported again here")
                 .with_label(*first, "first exported here")

@@ -91,16 +91,24 @@ pub fn limits(typed: &Typed, diags: &mut Diagnostics) {
             let expression = member.name();
             if expression.trim().is_empty() {
                 diags.push(
-                    Diagnostic::new(Code::E3111, member.head, "an empty cluster query expression")
-                        .with_primary_label("matches nothing")
-                        .with_help("write an expression such as `\"attribute:ecs.instance-type =~ g5.*\"`"),
+                    Diagnostic::new(
+                        Code::E3111,
+                        member.head,
+                        "an empty cluster query expression",
+                    )
+                    .with_primary_label("matches nothing")
+                    .with_help(
+                        "write an expression such as `\"attribute:ecs.instance-type =~ g5.*\"`",
+                    ),
                 );
             } else if expression.chars().count() > MAX_EXPRESSION {
                 diags.push(
                     Diagnostic::new(
                         Code::E3111,
                         member.head,
-                        format!("a cluster query expression is at most {MAX_EXPRESSION} characters"),
+                        format!(
+                            "a cluster query expression is at most {MAX_EXPRESSION} characters"
+                        ),
                     )
                     .with_primary_label(format!("{} characters", expression.chars().count())),
                 );

@@ -36,20 +36,23 @@ pub fn expression(value: &Value) -> Result<String, ScheduleError> {
     match value {
         Value::Duration(seconds) => rate_of(*seconds),
         Value::Str(text) => check_text(text.trim()).map(|()| text.trim().to_string()),
-        _ => Err(error("expected a schedule", "write a duration or an expression")),
+        _ => Err(error(
+            "expected a schedule",
+            "write a duration or an expression",
+        )),
     }
 }
 
 fn rate_of(seconds: u64) -> Result<String, ScheduleError> {
-    if seconds < 60 || seconds % 60 != 0 {
+    if seconds < 60 || !seconds.is_multiple_of(60) {
         return Err(error(
             "a schedule runs at most once a minute, in whole minutes",
             "use a multiple of a minute, e.g. `5m`",
         ));
     }
-    let (value, unit) = if seconds % 86_400 == 0 {
+    let (value, unit) = if seconds.is_multiple_of(86_400) {
         (seconds / 86_400, "day")
-    } else if seconds % 3600 == 0 {
+    } else if seconds.is_multiple_of(3600) {
         (seconds / 3600, "hour")
     } else {
         (seconds / 60, "minute")
@@ -101,7 +104,10 @@ fn check_rate(inner: &str) -> Result<(), ScheduleError> {
         ));
     };
     if value == 0 {
-        return Err(error("a rate of zero never runs", "use at least `rate(1 minute)`"));
+        return Err(error(
+            "a rate of zero never runs",
+            "use at least `rate(1 minute)`",
+        ));
     }
     let singular = unit.trim_end_matches('s');
     if !matches!(singular, "minute" | "hour" | "day") {
@@ -144,7 +150,10 @@ fn check_cron(inner: &str) -> Result<(), ScheduleError> {
     let fields: Vec<&str> = inner.split_whitespace().collect();
     if fields.len() != 6 {
         let mut problem = error(
-            format!("a cron expression has 6 fields, this one has {}", fields.len()),
+            format!(
+                "a cron expression has 6 fields, this one has {}",
+                fields.len()
+            ),
             "minutes hours day-of-month month day-of-week year, e.g. `cron(0 3 * * ? *)`",
         );
         if fields.len() == 5 {
@@ -160,14 +169,13 @@ fn check_cron(inner: &str) -> Result<(), ScheduleError> {
     let day_of_week = fields.get(4).copied().unwrap_or_default();
     if (day_of_month == "?") == (day_of_week == "?") {
         let mut fixed = fields.clone();
-        if day_of_week == "*" {
-            if let Some(slot) = fixed.get_mut(4) {
-                *slot = "?";
-            }
-        } else if day_of_month == "*" {
-            if let Some(slot) = fixed.get_mut(2) {
-                *slot = "?";
-            }
+        let question = match (day_of_month, day_of_week) {
+            (_, "*") => Some(4),
+            ("*", _) => Some(2),
+            _ => None,
+        };
+        if let Some(slot) = question.and_then(|index| fixed.get_mut(index)) {
+            *slot = "?";
         }
         let fix = (fixed != fields).then(|| format!("\"cron({})\"", fixed.join(" ")));
         return Err(ScheduleError {
@@ -200,7 +208,10 @@ fn check_cron_field(
     if let Some(bad) = rest.chars().find(|c| !allowed(*c)) {
         return Err(error(
             format!("`{field}` is not a valid {name} field (`{bad}`)"),
-            format!("{name} takes {low}-{high}, `,` `-` `*` `/`{}", describe_extra(extra, names)),
+            format!(
+                "{name} takes {low}-{high}, `,` `-` `*` `/`{}",
+                describe_extra(extra, names)
+            ),
         ));
     }
     for number in upper
@@ -210,7 +221,8 @@ fn check_cron_field(
         let Ok(value) = number.parse::<u32>() else {
             continue;
         };
-        let is_step_or_nth = upper.contains(&format!("/{number}")) || upper.contains(&format!("#{number}"));
+        let is_step_or_nth =
+            upper.contains(&format!("/{number}")) || upper.contains(&format!("#{number}"));
         if !is_step_or_nth && !(low..=high).contains(&value) {
             return Err(error(
                 format!("{value} is out of range for {name}"),
@@ -236,10 +248,13 @@ fn check_at(inner: &str) -> Result<(), ScheduleError> {
     let bytes: Vec<char> = inner.chars().collect();
     let shape = "dddd-dd-ddTdd:dd:dd";
     let ok = bytes.len() == shape.len()
-        && shape.chars().zip(bytes.iter()).all(|(want, got)| match want {
-            'd' => got.is_ascii_digit(),
-            other => other == *got,
-        });
+        && shape
+            .chars()
+            .zip(bytes.iter())
+            .all(|(want, got)| match want {
+                'd' => got.is_ascii_digit(),
+                other => other == *got,
+            });
     if ok {
         Ok(())
     } else {
@@ -271,7 +286,13 @@ fn unix_to_aws(fields: &[&str]) -> Option<String> {
     };
     let (dom, dow) = match (*day_of_month, *day_of_week) {
         (dom, "*") => (dom, "?"),
-        ("*", dow) if dow.chars().all(|c| c.is_ascii_alphabetic() || ",-".contains(c)) => ("?", dow),
+        ("*", dow)
+            if dow
+                .chars()
+                .all(|c| c.is_ascii_alphabetic() || ",-".contains(c)) =>
+        {
+            ("?", dow)
+        }
         _ => return None,
     };
     Some(format!("{minute} {hour} {dom} {month} {dow} *"))
@@ -286,9 +307,13 @@ pub fn valid_schedule(typed: &Typed, diags: &mut Diagnostics) {
         let Err(problem) = expression(&schedule.value) else {
             continue;
         };
+        let help = match &problem.fix {
+            Some(fix) => format!("{}; did you mean {fix}?", problem.help),
+            None => problem.help,
+        };
         let mut diag = Diagnostic::new(Code::E3113, schedule.span, problem.message)
             .with_primary_label("invalid schedule")
-            .with_help(problem.help);
+            .with_help(help);
         if let Some(fix) = problem.fix {
             diag = diag.with_suggestion(format!("write {fix}"), schedule.span, fix);
         }
@@ -348,7 +373,10 @@ mod tests {
         assert!(text("cron(0/15 * * * ? *)").is_ok());
         assert!(text("cron(0 8 1W * ? 2026)").is_ok());
         assert!(text("cron(0 9 ? * 6#3 *)").is_ok());
-        assert_eq!(text("cron(0 3 * * * *)"), Err(Some("\"cron(0 3 * * ? *)\"".into())));
+        assert_eq!(
+            text("cron(0 3 * * * *)"),
+            Err(Some("\"cron(0 3 * * ? *)\"".into()))
+        );
         assert_eq!(text("0 3 * * *"), Err(Some("\"cron(0 3 * * ? *)\"".into())));
         assert!(text("cron(61 3 * * ? *)").is_err());
         assert!(text("at(2025-06-30T09:00:00)").is_ok());

@@ -326,3 +326,33 @@ pub fn repositories(typed: &Typed, diags: &mut Diagnostics) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_ids() {
+        assert!(is_key_id("1234abcd-12ab-34cd-56ef-1234567890ab"));
+        assert!(is_key_id("mrk-1234abcd12ab34cd56ef1234567890ab"));
+        assert!(!is_key_id("alias/prod"));
+    }
+
+    #[test]
+    fn repository_names() {
+        assert!(is_repository_name("acme/api"));
+        assert!(is_repository_name("a.b_c-d/e"));
+        assert!(!is_repository_name("Acme/API"));
+        assert!(!is_repository_name("acme//api"));
+        assert!(!is_repository_name("-api"));
+    }
+
+    #[test]
+    fn actions() {
+        assert!(is_action("s3:GetObject"));
+        assert!(is_action("s3:Get*"));
+        assert!(is_action("*"));
+        assert!(!is_action("GetObject"));
+        assert!(!is_action("s3:"));
+    }
+}

@@ -254,7 +254,10 @@ pub fn home_network<'a>(typed: &'a Typed, obj: &'a Obj, users: &[&'a Obj]) -> Op
 pub fn lb_users<'a>(typed: &'a Typed, lb: &Obj) -> Vec<&'a Obj> {
     let mut users: Vec<&Obj> = Vec::new();
     for service in typed.of_kind("service") {
-        if service.blocks("route").iter().any(|r| r.name() == lb.name())
+        if service
+            .blocks("route")
+            .iter()
+            .any(|r| r.name() == lb.name())
             && !users.iter().any(|u| u.name() == service.name())
         {
             users.push(service);
@@ -276,9 +279,10 @@ pub struct Registration {
 
 /// The domain of a `namespace` declaration.
 pub fn namespace_domain(namespace: &Obj) -> String {
-    namespace
-        .str("domain")
-        .map_or_else(|| format!("{}.local", namespace.name().replace('_', "-")), str::to_string)
+    namespace.str("domain").map_or_else(
+        || format!("{}.local", namespace.name().replace('_', "-")),
+        str::to_string,
+    )
 }
 
 /// How a service registers, if it has `discovery`.
@@ -397,33 +401,36 @@ pub fn listeners_rule(typed: &Typed, diags: &mut Diagnostics) {
                     ),
                 );
             }
-            if !secure {
-                if let Some(cert) = listener.obj.get("certificate") {
-                    diags.push(
-                        Diagnostic::new(
-                            Code::E3307,
-                            cert.span,
-                            format!(
-                                "the {} listener on port {} does not use a certificate",
-                                listener.protocol,
-                                listener.port
-                            ),
-                        )
-                        .with_primary_label("only `https` and `tls` listeners present certificates")
-                        .with_help(format!(
-                            "remove `protocol` to get `{}`, or remove the certificate",
-                            if alb { "https" } else { "tls" }
-                        )),
-                    );
-                }
+            if !secure && let Some(cert) = listener.obj.get("certificate") {
+                diags.push(
+                    Diagnostic::new(
+                        Code::E3307,
+                        cert.span,
+                        format!(
+                            "the {} listener on port {} does not use a certificate",
+                            listener.protocol, listener.port
+                        ),
+                    )
+                    .with_primary_label("only `https` and `tls` listeners present certificates")
+                    .with_help(format!(
+                        "remove `protocol` to get `{}`, or remove the certificate",
+                        if alb { "https" } else { "tls" }
+                    )),
+                );
             }
             if let Some(target) = listener.redirect {
                 let span = span_of(listener.obj, "redirect");
                 if !alb {
                     diags.push(
-                        Diagnostic::new(Code::E3308, span, "a network load balancer cannot redirect")
-                            .with_primary_label("redirects are HTTP responses")
-                            .with_help("remove `redirect`; only application load balancers answer HTTP"),
+                        Diagnostic::new(
+                            Code::E3308,
+                            span,
+                            "a network load balancer cannot redirect",
+                        )
+                        .with_primary_label("redirects are HTTP responses")
+                        .with_help(
+                            "remove `redirect`; only application load balancers answer HTTP",
+                        ),
                     );
                 } else if target == listener.port {
                     diags.push(
@@ -450,7 +457,10 @@ pub fn listeners_rule(typed: &Typed, diags: &mut Diagnostics) {
         let routed = routes(typed).iter().any(|(_, _, l)| l.name() == lb.name());
         if !alb {
             let mut attached: Vec<i64> = Vec::new();
-            for (service, route, _) in routes(typed).into_iter().filter(|(_, _, l)| l.name() == lb.name()) {
+            for (service, route, _) in routes(typed)
+                .into_iter()
+                .filter(|(_, _, l)| l.name() == lb.name())
+            {
                 let target = route_target(service, route).map(|t| t.port);
                 attached.extend(route_listeners(lb, route, target).unwrap_or_default());
             }
@@ -519,20 +529,21 @@ pub fn routes_rule(typed: &Typed, diags: &mut Diagnostics) {
                 route_listener_problem(lb, route, &problem, diags);
             }
             route_options(lb, route, diags);
-            if let Some(priority) = route.get("priority") {
-                if let Value::Int(n) = priority.value {
-                    if !PRIORITY_RANGE.contains(&n) {
-                        diags.push(
-                            Diagnostic::new(
-                                Code::E3304,
-                                priority.span,
-                                format!("listener rule priority {n} is out of range"),
-                            )
-                            .with_primary_label("priorities are 1 to 50000")
-                            .with_help("lower numbers are checked first; leave `priority` unset to derive one"),
-                        );
-                    }
-                }
+            if let Some(priority) = route.get("priority")
+                && let Value::Int(n) = priority.value
+                && !PRIORITY_RANGE.contains(&n)
+            {
+                diags.push(
+                    Diagnostic::new(
+                        Code::E3304,
+                        priority.span,
+                        format!("listener rule priority {n} is out of range"),
+                    )
+                    .with_primary_label("priorities are 1 to 50000")
+                    .with_help(
+                        "lower numbers are checked first; leave `priority` unset to derive one",
+                    ),
+                );
             }
         }
     }
@@ -550,15 +561,21 @@ fn route_port_missing(service: &Obj, route: &Obj, diags: &mut Diagnostics) {
         })
         .collect();
     let (span, message, label) = match (route.get("container"), route.get("port")) {
-        (Some(name), _) if !containers.iter().any(|c| Some(c.name()) == route.str("container")) => (
-            name.span,
-            format!(
-                "service `{}` has no container `{}`",
-                service.name(),
-                route.str("container").unwrap_or_default()
-            ),
-            "no such container".to_string(),
-        ),
+        (Some(name), _)
+            if !containers
+                .iter()
+                .any(|c| Some(c.name()) == route.str("container")) =>
+        {
+            (
+                name.span,
+                format!(
+                    "service `{}` has no container `{}`",
+                    service.name(),
+                    route.str("container").unwrap_or_default()
+                ),
+                "no such container".to_string(),
+            )
+        }
         (Some(_), Some(port)) => (
             port.span,
             format!(
@@ -566,7 +583,10 @@ fn route_port_missing(service: &Obj, route: &Obj, diags: &mut Diagnostics) {
                 route.str("container").unwrap_or_default(),
                 route.int("port").unwrap_or_default()
             ),
-            format!("not a port of `{}`", route.str("container").unwrap_or_default()),
+            format!(
+                "not a port of `{}`",
+                route.str("container").unwrap_or_default()
+            ),
         ),
         (Some(name), None) => (
             name.span,
@@ -603,7 +623,12 @@ fn route_port_missing(service: &Obj, route: &Obj, diags: &mut Diagnostics) {
     );
 }
 
-fn route_listener_problem(lb: &Obj, route: &Obj, problem: &ListenerProblem, diags: &mut Diagnostics) {
+fn route_listener_problem(
+    lb: &Obj,
+    route: &Obj,
+    problem: &ListenerProblem,
+    diags: &mut Diagnostics,
+) {
     let ports: Vec<String> = listeners(lb)
         .iter()
         .filter(|l| l.redirect.is_none())
@@ -612,17 +637,26 @@ fn route_listener_problem(lb: &Obj, route: &Obj, problem: &ListenerProblem, diag
     let (span, message, help) = match problem {
         ListenerProblem::Unknown(port) => (
             span_of(route, "listener"),
-            format!("load balancer `{}` has no listener on port {port}", lb.name()),
+            format!(
+                "load balancer `{}` has no listener on port {port}",
+                lb.name()
+            ),
             format!("its forwarding listeners are on {}", or_none(&ports)),
         ),
         ListenerProblem::Redirects(port) => (
             span_of(route, "listener"),
             format!("the listener on port {port} only redirects"),
-            format!("attach the route to a forwarding listener: {}", or_none(&ports)),
+            format!(
+                "attach the route to a forwarding listener: {}",
+                or_none(&ports)
+            ),
         ),
         ListenerProblem::NoneForwards => (
             route.head,
-            format!("load balancer `{}` has no listener that forwards traffic", lb.name()),
+            format!(
+                "load balancer `{}` has no listener that forwards traffic",
+                lb.name()
+            ),
             "add a listener without `redirect`".to_string(),
         ),
         ListenerProblem::Ambiguous => (
@@ -674,15 +708,17 @@ fn route_options(lb: &Obj, route: &Obj, diags: &mut Diagnostics) {
         .iter()
         .filter_map(|field| route.get(field).map(|v| (*field, v.span)))
         .collect();
-    if let Some(v) = route.get("stickiness").filter(|v| matches!(v.value, Value::Duration(_))) {
+    if let Some(v) = route
+        .get("stickiness")
+        .filter(|v| matches!(v.value, Value::Duration(_)))
+    {
         alb_only.push(("stickiness", v.span));
     }
-    if let Some(health) = route.block("health") {
-        if let Some(v) = health.get("codes").filter(|v| !v.defaulted) {
-            if health.get("path").is_none_or(|p| p.defaulted) {
-                alb_only.push(("codes", v.span));
-            }
-        }
+    if let Some(health) = route.block("health")
+        && let Some(v) = health.get("codes").filter(|v| !v.defaulted)
+        && health.get("path").is_none_or(|p| p.defaulted)
+    {
+        alb_only.push(("codes", v.span));
     }
     for (field, span) in alb_only {
         let help = match field {
@@ -760,7 +796,9 @@ fn conflicts(typed: &Typed, diags: &mut Diagnostics) {
                     )
                     .with_primary_label(format!("`{}` uses {n}", service.name()))
                     .with_label(*first, format!("so does `{other}`"))
-                    .with_help("priorities must be unique per listener; change one, or leave it unset"),
+                    .with_help(
+                        "priorities must be unique per listener; change one, or leave it unset",
+                    ),
                 );
             } else {
                 taken.insert(n, (priority.span, service.name().to_string()));
@@ -776,14 +814,16 @@ pub fn target_group_rule(typed: &Typed, diags: &mut Diagnostics) {
             Some(Value::Duration(seconds)) => Some(*seconds),
             _ => None,
         };
-        let mut out_of_range = |code: Code, obj: &Obj, field: &str, what: &str, low: u64, high: u64, unit: &str| {
-            let value = match obj.get(field).map(|v| &v.value) {
-                Some(Value::Duration(n)) => Some(*n as i64),
-                Some(Value::Int(n)) => Some(*n),
-                _ => None,
-            };
-            if let Some(value) = value {
-                if value < low as i64 || value > high as i64 {
+        let mut out_of_range =
+            |code: Code, obj: &Obj, field: &str, what: &str, low: u64, high: u64, unit: &str| {
+                let value = match obj.get(field).map(|v| &v.value) {
+                    Some(Value::Duration(n)) => Some(*n as i64),
+                    Some(Value::Int(n)) => Some(*n),
+                    _ => None,
+                };
+                if let Some(value) = value
+                    && (value < low as i64 || value > high as i64)
+                {
                     diags.push(
                         Diagnostic::new(
                             code,
@@ -791,27 +831,96 @@ pub fn target_group_rule(typed: &Typed, diags: &mut Diagnostics) {
                             format!("{what} {value}{unit} is out of range"),
                         )
                         .with_primary_label(format!("must be {low}{unit} to {high}{unit}"))
-                        .with_help(format!("set `{field}` between {low}{unit} and {high}{unit}")),
+                        .with_help(format!(
+                            "set `{field}` between {low}{unit} and {high}{unit}"
+                        )),
                     );
                 }
-            }
-        };
-        out_of_range(Code::E3306, route, "deregistration_delay", "a deregistration delay of", 0, 3600, "s");
-        out_of_range(Code::E3306, route, "slow_start", "a slow start of", 30, 900, "s");
+            };
+        out_of_range(
+            Code::E3306,
+            route,
+            "deregistration_delay",
+            "a deregistration delay of",
+            0,
+            3600,
+            "s",
+        );
+        out_of_range(
+            Code::E3306,
+            route,
+            "slow_start",
+            "a slow start of",
+            30,
+            900,
+            "s",
+        );
         if let Some(Value::Duration(_)) = route.get("stickiness").map(|v| &v.value) {
-            out_of_range(Code::E3306, route, "stickiness", "a stickiness cookie lifetime of", 1, 604_800, "s");
+            out_of_range(
+                Code::E3306,
+                route,
+                "stickiness",
+                "a stickiness cookie lifetime of",
+                1,
+                604_800,
+                "s",
+            );
         }
         let Some(health) = route.block("health") else {
             continue;
         };
-        out_of_range(Code::E3305, health, "interval", "a health check interval of", 5, 300, "s");
-        out_of_range(Code::E3305, health, "timeout", "a health check timeout of", 2, 120, "s");
-        out_of_range(Code::E3305, health, "healthy", "a healthy threshold of", 2, 10, "");
-        out_of_range(Code::E3305, health, "unhealthy", "an unhealthy threshold of", 2, 10, "");
-        out_of_range(Code::E3305, health, "grace", "a health check grace period of", 0, 2_147_483_647, "s");
-        if let (Some(interval), Some(timeout)) = (duration(health, "interval"), duration(health, "timeout")) {
-            if timeout >= interval && (2..=120).contains(&timeout) && (5..=300).contains(&interval) {
-                diags.push(
+        out_of_range(
+            Code::E3305,
+            health,
+            "interval",
+            "a health check interval of",
+            5,
+            300,
+            "s",
+        );
+        out_of_range(
+            Code::E3305,
+            health,
+            "timeout",
+            "a health check timeout of",
+            2,
+            120,
+            "s",
+        );
+        out_of_range(
+            Code::E3305,
+            health,
+            "healthy",
+            "a healthy threshold of",
+            2,
+            10,
+            "",
+        );
+        out_of_range(
+            Code::E3305,
+            health,
+            "unhealthy",
+            "an unhealthy threshold of",
+            2,
+            10,
+            "",
+        );
+        out_of_range(
+            Code::E3305,
+            health,
+            "grace",
+            "a health check grace period of",
+            0,
+            2_147_483_647,
+            "s",
+        );
+        if let (Some(interval), Some(timeout)) =
+            (duration(health, "interval"), duration(health, "timeout"))
+            && timeout >= interval
+            && (2..=120).contains(&timeout)
+            && (5..=300).contains(&interval)
+        {
+            diags.push(
                     Diagnostic::new(
                         Code::E3305,
                         span_of(health, "timeout"),
@@ -821,29 +930,34 @@ pub fn target_group_rule(typed: &Typed, diags: &mut Diagnostics) {
                     .with_label(span_of(health, "interval"), "the interval")
                     .with_help("a check must finish before the next one starts"),
                 );
-            }
         }
-        if let Some(codes) = health.get("codes") {
-            if let Value::Str(text) = &codes.value {
-                if !valid_codes(text) {
-                    diags.push(
-                        Diagnostic::new(
-                            Code::E3305,
-                            codes.span,
-                            format!("`{text}` is not a list of HTTP status codes"),
-                        )
-                        .with_primary_label("expected codes 200 to 499: `\"200\"`, `\"200-299\"`, `\"200,204\"`")
-                        .with_help("write single codes and ranges separated by commas"),
-                    );
-                }
-            }
+        if let Some(codes) = health.get("codes")
+            && let Value::Str(text) = &codes.value
+            && !valid_codes(text)
+        {
+            diags.push(
+                Diagnostic::new(
+                    Code::E3305,
+                    codes.span,
+                    format!("`{text}` is not a list of HTTP status codes"),
+                )
+                .with_primary_label(
+                    "expected codes 200 to 499: `\"200\"`, `\"200-299\"`, `\"200,204\"`",
+                )
+                .with_help("write single codes and ranges separated by commas"),
+            );
         }
     }
 }
 
 /// `200`, `200-299`, `200,204` with codes in 200..=499 (ALB) or 599 (NLB HTTP checks).
 fn valid_codes(text: &str) -> bool {
-    let code = |s: &str| s.trim().parse::<u16>().ok().filter(|c| (200..=599).contains(c));
+    let code = |s: &str| {
+        s.trim()
+            .parse::<u16>()
+            .ok()
+            .filter(|c| (200..=599).contains(c))
+    };
     !text.trim().is_empty()
         && text.split(',').all(|part| match part.split_once('-') {
             Some((low, high)) => matches!((code(low), code(high)), (Some(a), Some(b)) if a <= b),
@@ -854,9 +968,20 @@ fn valid_codes(text: &str) -> bool {
 /// E3314, E3315: the network of load balancers and namespaces.
 pub fn network_rule(typed: &Typed, diags: &mut Diagnostics) {
     for lb in typed.of_kind("load_balancer") {
+        if let Some(allow) = lb
+            .get("allow")
+            .filter(|v| !matches!(v.value, Value::List(_)))
+        {
+            diags.push(
+                Diagnostic::new(Code::E3315, allow.span, "`allow` must be written as a list")
+                    .with_primary_label("a list parameter cannot become security group rules")
+                    .with_help("list the sources: `allow = [office_cidr, \"10.0.0.0/16\"]` (each may be a `String` parameter)"),
+            );
+        }
         let users = lb_users(typed, lb);
         check_home(typed, lb, "load balancer", &users, diags);
-        let Some(network) = home_network(typed, lb, &users).and_then(|n| typed.get("network", n)) else {
+        let Some(network) = home_network(typed, lb, &users).and_then(|n| typed.get("network", n))
+        else {
             continue;
         };
         let existing = network.get("vpc_id").is_some();
@@ -889,7 +1014,10 @@ pub fn network_rule(typed: &Typed, diags: &mut Diagnostics) {
     for namespace in typed.of_kind("namespace") {
         let users: Vec<&Obj> = typed
             .of_kind("service")
-            .filter(|s| registration(typed, s).and_then(|r| r.namespace).as_deref() == Some(namespace.name()))
+            .filter(|s| {
+                registration(typed, s).and_then(|r| r.namespace).as_deref()
+                    == Some(namespace.name())
+            })
             .collect();
         check_home(typed, namespace, "namespace", &users, diags);
     }
@@ -901,7 +1029,10 @@ fn check_home(typed: &Typed, obj: &Obj, what: &str, users: &[&Obj], diags: &mut 
             Diagnostic::new(
                 Code::E3314,
                 obj.head,
-                format!("which network {what} `{}` belongs to is unknown", obj.name()),
+                format!(
+                    "which network {what} `{}` belongs to is unknown",
+                    obj.name()
+                ),
             )
             .with_primary_label("no `network`, and no service uses it")
             .with_help("add `network = ...`"),
@@ -938,19 +1069,21 @@ pub fn discovery_rule(typed: &Typed, diags: &mut Diagnostics) {
         let Some(value) = service.get("discovery") else {
             continue;
         };
-        if let Value::Str(text) = &value.value {
-            if !text.trim_end_matches('.').contains('.') || !valid_dns_name(text) {
-                diags.push(
-                    Diagnostic::new(
-                        Code::E3316,
-                        value.span,
-                        format!("`{text}` is not a name in a DNS domain"),
-                    )
-                    .with_primary_label("expected `<record>.<domain>`, e.g. `\"api.shop.local\"`")
-                    .with_help("use letters, digits and `-` in each label; the first label names the service"),
-                );
-                continue;
-            }
+        if let Value::Str(text) = &value.value
+            && (!text.trim_end_matches('.').contains('.') || !valid_dns_name(text))
+        {
+            diags.push(
+                Diagnostic::new(
+                    Code::E3316,
+                    value.span,
+                    format!("`{text}` is not a name in a DNS domain"),
+                )
+                .with_primary_label("expected `<record>.<domain>`, e.g. `\"api.shop.local\"`")
+                .with_help(
+                    "use letters, digits and `-` in each label; the first label names the service",
+                ),
+            );
+            continue;
         }
         let Some(registration) = registration(typed, service) else {
             continue;
@@ -973,7 +1106,10 @@ pub fn discovery_rule(typed: &Typed, diags: &mut Diagnostics) {
                 Diagnostic::new(
                     Code::E3316,
                     value.span,
-                    format!("`{other}` and `{}` both register as `{full}`", service.name()),
+                    format!(
+                        "`{other}` and `{}` both register as `{full}`",
+                        service.name()
+                    ),
                 )
                 .with_primary_label("registered again here")
                 .with_label(*first, "first registered here")
@@ -982,12 +1118,20 @@ pub fn discovery_rule(typed: &Typed, diags: &mut Diagnostics) {
         } else {
             seen.insert(full, (value.span, service.name().to_string()));
         }
-        if service.str("network_mode") == Some("bridge") && service.blocks("container").iter().all(|c| container_ports(c).is_empty()) {
+        if service.str("network_mode") == Some("bridge")
+            && service
+                .blocks("container")
+                .iter()
+                .all(|c| container_ports(c).is_empty())
+        {
             diags.push(
                 Diagnostic::new(
                     Code::E3316,
                     value.span,
-                    format!("service `{}` uses bridge networking but listens on no port", service.name()),
+                    format!(
+                        "service `{}` uses bridge networking but listens on no port",
+                        service.name()
+                    ),
                 )
                 .with_primary_label("bridge tasks register SRV records, which need a port")
                 .with_help("give a container a `port`"),

@@ -56,6 +56,16 @@ pub fn syntax_error(
         pest::error::InputLocation::Pos(pos) => pos,
         pest::error::InputLocation::Span((start, _)) => start,
     };
+    if let Some(open) = unclosed_string(text, position) {
+        let start = offset + open;
+        return Diagnostic::new(
+            Code::E0002,
+            Span::new(file, start, start + 1),
+            "this string is never closed",
+        )
+        .with_primary_label("the string starts here")
+        .with_help("add the closing `\"` on the same line (write `\\n` for a line break)");
+    }
     let mut expected: BTreeSet<String> = BTreeSet::new();
     if let pest::error::ErrorVariant::ParsingError { positives, .. } = &error.variant {
         expected.extend(
@@ -96,6 +106,30 @@ pub fn syntax_error(
         .with_help(
             "statements are `name = value`, `kind label { ... }`, `let`, `param` or `output`",
         )
+}
+
+/// The offset of the `"` of a string that is still open when the parse
+/// failed at `position`, the end of a line or of the text.
+fn unclosed_string(text: &str, position: usize) -> Option<usize> {
+    let rest = text.get(position..)?;
+    if !(rest.is_empty() || rest.starts_with('\n') || rest.starts_with("\r\n")) {
+        return None;
+    }
+    let line_start = text.get(..position)?.rfind('\n').map_or(0, |n| n + 1);
+    let line = text.get(line_start..position)?.as_bytes();
+    let mut open = None;
+    let mut index = 0;
+    while let Some(&byte) = line.get(index) {
+        match (open, byte) {
+            (None, b'/') if line.get(index + 1) == Some(&b'/') => break,
+            (None, b'"') => open = Some(line_start + index),
+            (Some(_), b'\\') => index += 1,
+            (Some(_), b'"') => open = None,
+            _ => {}
+        }
+        index += 1;
+    }
+    open
 }
 
 fn found_text(text: &str, position: usize) -> String {

@@ -223,14 +223,19 @@ impl Checker<'_, '_> {
                 } else {
                     ty.describe()
                 };
-                self.diags.push(
-                    Diagnostic::new(
-                        Code::E2008,
-                        block.kind.span,
-                        format!("`{}` needs a label", def.name),
-                    )
-                    .with_primary_label(format!("expected {what} after `{}`", def.name)),
-                );
+                let mut diag = Diagnostic::new(
+                    Code::E2008,
+                    block.kind.span,
+                    format!("`{}` needs {what}", def.name),
+                )
+                .with_primary_label(format!("expected {what} after `{}`", def.name));
+                if *ty == Ty::Name {
+                    diag = diag.with_help(format!(
+                        "write `{} my_name {{ ... }}`, on the same line",
+                        def.name
+                    ));
+                }
+                self.diags.push(diag);
                 None
             }
             (Some(Ty::Name), Some(label)) => match &label.kind {
@@ -927,11 +932,26 @@ impl Checker<'_, '_> {
             ExprKind::Number(_) => Ty::Number,
             ExprKind::Bool(_) => Ty::Bool,
             ExprKind::Range(..) => Ty::Range,
-            ExprKind::Quantity { unit, .. } => match units::unit(&unit.node).map(|u| u.0) {
+            ExprKind::Quantity { unit, .. } => match units::unit(&unit.node)
+                .or_else(|| units::likely_unit(&unit.node).and_then(units::unit))
+                .map(|u| u.0)
+            {
                 Some(Dimension::Memory) => Ty::Memory,
                 Some(Dimension::Cpu) => Ty::Cpu,
                 Some(Dimension::Duration) => Ty::Duration,
-                _ => Ty::Percent,
+                Some(Dimension::Percent) => Ty::Percent,
+                None => {
+                    self.push(
+                        Diagnostic::new(
+                            Code::E2006,
+                            unit.span,
+                            format!("unknown unit `{}`", unit.node),
+                        )
+                        .with_primary_label("not a unit")
+                        .with_help(format!("the units are {}", units::ALL_UNITS.join(", "))),
+                    );
+                    return Value::Error;
+                }
             },
             ExprKind::List(items) => {
                 for item in items {

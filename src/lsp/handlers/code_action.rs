@@ -11,6 +11,7 @@ use lsp_types::{
 use std::collections::HashMap;
 
 /// `textDocument/codeAction`.
+#[allow(clippy::mutable_key_type)] // `WorkspaceEdit::changes` is keyed by `Uri`.
 pub fn code_actions(
     world: &World,
     params: CodeActionParams,
@@ -28,9 +29,8 @@ pub fn code_actions(
         let Some(suggestion) = &diagnostic.suggestion else {
             continue;
         };
-        let overlaps = primary.file == ctx.file
-            && primary.start <= wanted.end
-            && wanted.start <= primary.end;
+        let overlaps =
+            primary.file == ctx.file && primary.start <= wanted.end && wanted.start <= primary.end;
         if !overlaps {
             continue;
         }

@@ -14,7 +14,7 @@
 //! Every item replaces the partial word before the cursor through a text
 //! edit, so clients filter on the word and not on the digits before a unit.
 
-mod context;
+pub mod context;
 
 use super::hover::field_markdown;
 use super::{Ctx, Outcome, World};
@@ -51,10 +51,7 @@ const KEYWORDS: &[(&str, &str)] = &[
 ];
 
 /// `textDocument/completion`.
-pub fn completion(
-    world: &World,
-    params: CompletionParams,
-) -> Outcome<Option<CompletionResponse>> {
+pub fn completion(world: &World, params: CompletionParams) -> Outcome<Option<CompletionResponse>> {
     let at = params.text_document_position;
     let Some(ctx) = world.ctx(&at.text_document.uri) else {
         return Ok(None);
@@ -291,12 +288,7 @@ impl Items {
     }
 
     fn attributes(&mut self, ctx: &Ctx, name: &str) {
-        let Some(SymbolKind::Decl(kind)) = ctx
-            .analysis
-            .resolved
-            .symbols
-            .get(name)
-            .map(|s| &s.kind)
+        let Some(SymbolKind::Decl(kind)) = ctx.analysis.resolved.symbols.get(name).map(|s| &s.kind)
         else {
             return;
         };

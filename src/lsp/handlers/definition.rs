@@ -27,11 +27,14 @@ pub fn target_at<'a>(ctx: &Ctx<'a>, offset: u32) -> Option<Target<'a>> {
     let resolved = &ctx.analysis.resolved;
     let here = |span: Span| span.file == ctx.file && span.contains(offset);
     if let Some(reference) = ctx.analysis.references.iter().find(|r| here(r.span)) {
-        return resolved.symbols.get(&reference.target).map(|symbol| Target {
-            symbol,
-            output: false,
-            span: reference.span,
-        });
+        return resolved
+            .symbols
+            .get(&reference.target)
+            .map(|symbol| Target {
+                symbol,
+                output: false,
+                span: reference.span,
+            });
     }
     if let Some(symbol) = resolved.symbols.values().find(|s| here(s.name_span)) {
         return Some(Target {

@@ -34,7 +34,10 @@ pub struct ExplainLinks {
 impl ExplainLinks {
     /// The link for a code, `None` if the explanation cannot be written.
     pub fn get(&mut self, code: Code) -> Option<Uri> {
-        self.links.entry(code).or_insert_with(|| write_explanation(code)).clone()
+        self.links
+            .entry(code)
+            .or_insert_with(|| write_explanation(code))
+            .clone()
     }
 }
 
@@ -65,8 +68,8 @@ pub fn batches(
     let root_file = documents
         .get(root)
         .and_then(|d| analysis.sources.find(&d.path));
-    let mut by_file: IndexMap<Uri, Vec<lsp_types::Diagnostic>> = IndexMap::new();
-    by_file.insert(root.clone(), Vec::new());
+    let mut by_file: IndexMap<String, (Uri, Vec<lsp_types::Diagnostic>)> = IndexMap::new();
+    by_file.insert(root.as_str().into(), (root.clone(), Vec::new()));
     let all = build.unwrap_or(&analysis.diagnostics);
     for diagnostic in all {
         let file = diagnostic.primary.span.file;
@@ -77,9 +80,13 @@ pub fn batches(
         };
         let Some(target) = target else { continue };
         let converted = to_lsp(diagnostic, &analysis.sources, documents, links);
-        by_file.entry(target).or_default().push(converted);
+        by_file
+            .entry(target.as_str().into())
+            .or_insert_with(|| (target.clone(), Vec::new()))
+            .1
+            .push(converted);
     }
-    by_file.into_iter().collect()
+    by_file.into_values().collect()
 }
 
 /// The URI of an imported file that is not open (open ones publish their own).
@@ -132,7 +139,9 @@ pub fn to_lsp(
             Severity::Warning => DiagnosticSeverity::WARNING,
         }),
         code: Some(NumberOrString::String(diagnostic.code.as_str().into())),
-        code_description: links.get(diagnostic.code).map(|href| CodeDescription { href }),
+        code_description: links
+            .get(diagnostic.code)
+            .map(|href| CodeDescription { href }),
         source: Some("ecsc".into()),
         message,
         related_information: (!related.is_empty()).then_some(related),

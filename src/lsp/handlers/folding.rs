@@ -28,7 +28,12 @@ pub fn folding_ranges(
     }
     let mut run: Option<(u32, u32)> = None;
     for token in &tokens {
-        let Token::Comment { start, end, line: is_line } = *token else {
+        let Token::Comment {
+            start,
+            end,
+            line: is_line,
+        } = *token
+        else {
             continue;
         };
         let (first, last) = (line(start), line(end.saturating_sub(1).max(start)));

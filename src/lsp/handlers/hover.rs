@@ -8,7 +8,7 @@
 //! - a reference or a declaration's name: the declaration and its doc comment;
 //!   `decl.attr`: the attribute's type and doc comment.
 
-use super::{Ctx, Outcome, World};
+use super::{Ctx, Outcome, World, completion};
 use crate::lsp::cursor::{self, Node};
 use crate::resolve::{Symbol, SymbolKind};
 use crate::stdlib::{self, FieldDef, KindDef};
@@ -68,7 +68,40 @@ fn contents(ctx: &Ctx, offset: u32) -> Option<(String, Option<crate::span::Span>
         }
         Node::Value { expr, ty, field } => value_markdown(ctx, offset, expr, ty.as_ref(), field)
             .map(|text| (text, Some(expr.span))),
-        _ => None,
+        _ => textual(ctx, offset),
+    }
+}
+
+/// Where the tree is broken: the kind or field named by the first word of
+/// the line under the cursor, in the block the text says the cursor is in.
+fn textual(ctx: &Ctx, offset: u32) -> Option<(String, Option<crate::span::Span>)> {
+    let text = ctx.text();
+    let at = offset as usize;
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let start = text
+        .get(..at)?
+        .rfind(|c: char| !is_word(c))
+        .map_or(0, |i| i + 1);
+    let end = text
+        .get(at..)?
+        .find(|c: char| !is_word(c))
+        .map_or(text.len(), |i| at + i);
+    let word = text.get(start..end)?;
+    let line_start = text.get(..start)?.rfind('\n').map_or(0, |i| i + 1);
+    if word.is_empty() || !text.get(line_start..start)?.trim().is_empty() {
+        return None;
+    }
+    let span = crate::span::Span::new(ctx.file, start, end);
+    let found = completion::context::context(ctx, u32::try_from(line_start).ok()?, stdlib::get());
+    match found.def {
+        Some(def) => def
+            .fields
+            .get(word)
+            .map(|f| (field_markdown(f), Some(span))),
+        None if !found.in_block => stdlib::get()
+            .top_kind(word)
+            .map(|def| (kind_markdown(def, None), Some(span))),
+        None => None,
     }
 }
 
@@ -117,10 +150,7 @@ pub fn field_markdown(field: &FieldDef) -> String {
         header.push('?');
     }
     if let Some(default) = &field.default {
-        header.push_str(&format!(
-            " = {}",
-            stdlib::get().sources.slice(default.span)
-        ));
+        header.push_str(&format!(" = {}", stdlib::get().sources.slice(default.span)));
     }
     let mut parts = vec![code_block(&header)];
     if !field.docs.is_empty() {
@@ -149,13 +179,12 @@ fn symbol_markdown(ctx: &Ctx, symbol: &Symbol) -> String {
     if !symbol.docs.is_empty() {
         parts.push(docs(&symbol.docs));
     }
-    if let SymbolKind::Decl(kind) = &symbol.kind {
-        if let Some(summary) = stdlib::get()
+    if let SymbolKind::Decl(kind) = &symbol.kind
+        && let Some(summary) = stdlib::get()
             .top_kind(kind)
             .and_then(|def| def.docs.first())
-        {
-            parts.push(format!("*{kind}*: {summary}"));
-        }
+    {
+        parts.push(format!("*{kind}*: {summary}"));
     }
     parts.join("\n\n")
 }
@@ -190,7 +219,8 @@ fn value_markdown(
                     .top_kind(kind)?
                     .attrs
                     .get(&path.get(1)?.node)?;
-                let mut text = code_block(&format!("attr {kind}.{}: {}", attr.name, attr.ty.syntax()));
+                let mut text =
+                    code_block(&format!("attr {kind}.{}: {}", attr.name, attr.ty.syntax()));
                 if !attr.docs.is_empty() {
                     text.push_str(&format!("\n\n{}", docs(&attr.docs)));
                 }

@@ -25,9 +25,7 @@ pub fn prepare(
     let Some(ctx) = world.ctx(&params.text_document.uri) else {
         return Ok(None);
     };
-    let target = ctx
-        .offset(params.position)
-        .and_then(|o| target_at(&ctx, o));
+    let target = ctx.offset(params.position).and_then(|o| target_at(&ctx, o));
     Ok(target.map(|t| PrepareRenameResponse::RangeWithPlaceholder {
         range: ctx.range(t.span),
         placeholder: t.symbol.name.clone(),
@@ -35,6 +33,7 @@ pub fn prepare(
 }
 
 /// `textDocument/rename`.
+#[allow(clippy::mutable_key_type)] // `WorkspaceEdit::changes` is keyed by `Uri`.
 pub fn rename(world: &World, params: RenameParams) -> Outcome<Option<WorkspaceEdit>> {
     let at = params.text_document_position;
     let Some(ctx) = world.ctx(&at.text_document.uri) else {

@@ -63,7 +63,10 @@ pub struct Context {
 pub fn context(ctx: &Ctx, offset: u32, stdlib: &'static Stdlib) -> Context {
     let text = ctx.text();
     let at = (offset as usize).min(text.len());
-    let line_start = text.get(..at).and_then(|t| t.rfind('\n')).map_or(0, |n| n + 1);
+    let line_start = text
+        .get(..at)
+        .and_then(|t| t.rfind('\n'))
+        .map_or(0, |n| n + 1);
     let prefix = text.get(line_start..at).unwrap_or("");
     let suffix = text
         .get(at..)
@@ -102,11 +105,17 @@ fn partial_word(prefix: &str) -> &str {
 }
 
 fn in_comment_or_string(text: &str, at: usize, prefix: &str) -> bool {
-    let in_comment = text::scan(text, at).last().is_some_and(|token| match token {
-        Token::Comment { end, line: true, .. } => *end >= at,
-        Token::Comment { end, line: false, .. } => *end > at,
-        _ => false,
-    });
+    let in_comment = text::scan(text, at)
+        .last()
+        .is_some_and(|token| match token {
+            Token::Comment {
+                end, line: true, ..
+            } => *end >= at,
+            Token::Comment {
+                end, line: false, ..
+            } => *end > at,
+            _ => false,
+        });
     let mut quotes = 0;
     let mut escaped = false;
     for c in prefix.chars() {
@@ -316,6 +325,7 @@ fn fields_in_body(text: &str, open: usize, cursor: usize) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::*;
 
     #[test]
@@ -350,7 +360,9 @@ mod tests {
                 in_list: false
             }
         ));
-        assert!(matches!(classify("output x = prod.", None), Position::Attribute(n) if n == "prod"));
+        assert!(
+            matches!(classify("output x = prod.", None), Position::Attribute(n) if n == "prod")
+        );
         assert!(matches!(classify("service ", None), Position::Nothing));
         assert!(matches!(classify("param p: ", None), Position::ParamType));
     }
@@ -361,7 +373,10 @@ mod tests {
         let text = "service api {\n  cpu = 1 vcpu\n  container web {\n    image = \"x\"\n    \n";
         let found = textual_block(text, text.len() - 1, stdlib);
         assert_eq!(found.depth, 2);
-        assert_eq!(found.def.map(|d| d.path.as_str()), Some("service.container"));
+        assert_eq!(
+            found.def.map(|d| d.path.as_str()),
+            Some("service.container")
+        );
         assert_eq!(found.set, vec!["image".to_string()]);
     }
 }
