@@ -32,14 +32,31 @@ pub struct Metadata {
     pub cfn_lint: String,
 }
 
+/// The keys of the metadata comment.
+const KEYS: &[&str] = &["source", "catalog", "cfn-lint"];
+
 /// Reads the metadata comment of an explanation, if it has one.
 pub fn parse(explanation: &str) -> Option<Metadata> {
     let line = explanation.lines().map(str::trim).find(|line| {
         line.starts_with("<!--") && line.ends_with("-->") && line.contains("source:")
     })?;
     let body = line.strip_prefix("<!--")?.strip_suffix("-->")?;
+    // Split on `;` only before a known key, so values may contain `;`.
+    let mut pairs: Vec<String> = Vec::new();
+    for piece in body.split(';') {
+        let starts_key = KEYS
+            .iter()
+            .any(|key| piece.trim_start().starts_with(&format!("{key}:")));
+        match pairs.last_mut() {
+            Some(last) if !starts_key => {
+                last.push(';');
+                last.push_str(piece);
+            }
+            _ => pairs.push(piece.to_string()),
+        }
+    }
     let mut meta = Metadata::default();
-    for pair in body.split(';') {
+    for pair in &pairs {
         let Some((key, value)) = pair.split_once(':') else {
             continue;
         };
@@ -114,7 +131,9 @@ pub fn table() -> String {
          | Code | Name | Severity | Rule | Source | Catalog | cfn-lint on the output |\n\
          |---|---|---|---|---|---|---|\n",
     );
-    for code in Code::ALL {
+    let mut codes: Vec<Code> = Code::ALL.to_vec();
+    codes.sort_by_key(|code| code.as_str());
+    for code in &codes {
         let meta = of(*code).unwrap_or_else(|| Metadata {
             source: "**missing**".into(),
             catalog: None,
@@ -151,6 +170,9 @@ mod tests {
         assert_eq!(meta.cfn_lint, "E3047");
         assert_eq!(strip(text), "# E3001\n\ntext\n");
         assert_eq!(parse("# E3001\n"), None);
+        let semicolons = parse("<!-- source: a; b (c; d); cfn-lint: no -->").unwrap();
+        assert_eq!(semicolons.source, "a; b (c; d)");
+        assert_eq!(semicolons.cfn_lint, "no");
     }
 
     #[test]

@@ -153,6 +153,33 @@ pub fn service(lowering: &mut Lowering, obj: &Obj) {
     {
         resource.depends_on.push(depends);
     }
+    let sources = [
+        (
+            "/CapacityProviderStrategy",
+            obj.blocks("capacity").first().map(|c| c.head),
+        ),
+        ("/PlacementStrategies", placement.map(|p| p.span)),
+        ("/PlacementConstraints", placement.map(|p| p.span)),
+        (
+            "/DeploymentConfiguration",
+            obj.block("deployment").map(|d| d.span),
+        ),
+        (
+            "/EnableExecuteCommand",
+            obj.get("exec").filter(|v| !v.defaulted).map(|v| v.span),
+        ),
+        (
+            "/SchedulingStrategy",
+            obj.get("scheduling")
+                .filter(|v| !v.defaulted)
+                .map(|v| v.span),
+        ),
+    ];
+    for (path, span) in sources {
+        if let Some(span) = span {
+            resource.provenance.insert(path.to_string(), span);
+        }
+    }
 }
 
 /// `DeploymentConfiguration` from the `deployment` block and the defaults.

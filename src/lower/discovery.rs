@@ -6,6 +6,7 @@
 //! rules of `allow_from`.
 
 use super::Lowering;
+use super::load_balancer::{add_once, range_suffix, receive_ranges, task_groups};
 use crate::cfn::{self, Resource};
 use crate::rules::traffic::{container_ports, namespace_domain, registration, service_network};
 use crate::types::{Obj, Value};
@@ -144,17 +145,12 @@ fn register(lowering: &mut Lowering, service: &Obj, record: &str, namespace: &st
 }
 
 /// `allow_from = [web]`: the listed services may connect to this service's
-/// tasks on the ports its containers listen on.
+/// tasks on the ports its containers listen on (for `bridge` tasks, the
+/// dynamic host port range of its instances).
 fn allow_from(lowering: &mut Lowering, service: &Obj) {
     let Some(Value::List(callers)) = service.get("allow_from").map(|v| &v.value) else {
         return;
     };
-    if service
-        .str("network_mode")
-        .is_some_and(|mode| mode != "awsvpc")
-    {
-        return;
-    }
     let name = service.name();
     let mut ports: Vec<i64> = Vec::new();
     for container in service.blocks("container") {
@@ -164,6 +160,8 @@ fn allow_from(lowering: &mut Lowering, service: &Obj) {
             }
         }
     }
+    let ranges = receive_ranges(service, &ports);
+    let targets = task_groups(lowering, service);
     for caller in callers {
         let Value::Ref {
             name: caller_name, ..
@@ -171,22 +169,33 @@ fn allow_from(lowering: &mut Lowering, service: &Obj) {
         else {
             continue;
         };
-        for port in &ports {
-            lowering.add(
-                cfn::logical_id(&[name, "IngressFrom", caller_name, &port.to_string()]),
-                Resource::new(
-                    "AWS::EC2::SecurityGroupIngress",
-                    caller.span,
-                    json!({
-                        "GroupId": cfn::get_att(&cfn::logical_id(&[name, "SecurityGroup"]), "GroupId"),
-                        "IpProtocol": "tcp",
-                        "FromPort": port,
-                        "ToPort": port,
-                        "SourceSecurityGroupId": cfn::get_att(&cfn::logical_id(&[caller_name, "SecurityGroup"]), "GroupId"),
-                        "Description": format!("From service {caller_name}"),
-                    }),
-                ),
-            );
+        let Some(caller_obj) = lowering.typed.get("service", caller_name) else {
+            continue;
+        };
+        let sources = task_groups(lowering, caller_obj);
+        for (target_capacity, target) in &targets {
+            for (source_capacity, source) in &sources {
+                let owner = target_capacity.as_deref().unwrap_or(name);
+                let from = source_capacity.as_deref().unwrap_or(caller_name);
+                for (low, high) in &ranges {
+                    add_once(
+                        lowering,
+                        cfn::logical_id(&[owner, "IngressFrom", from, &range_suffix(*low, *high)]),
+                        Resource::new(
+                            "AWS::EC2::SecurityGroupIngress",
+                            caller.span,
+                            json!({
+                                "GroupId": target,
+                                "IpProtocol": "tcp",
+                                "FromPort": low,
+                                "ToPort": high,
+                                "SourceSecurityGroupId": source,
+                                "Description": format!("From service {caller_name}"),
+                            }),
+                        ),
+                    );
+                }
+            }
         }
     }
 }

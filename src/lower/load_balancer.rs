@@ -235,10 +235,14 @@ fn security_group(lowering: &mut Lowering, lb: &Obj, vpc_id: &Json, vpc_cidr: Op
         Some(Value::List(items)) => {
             for item in items {
                 match &item.value {
-                    Value::Ref { name, .. } => sources.push(Source::Group(
-                        cfn::get_att(&cfn::logical_id(&[name, "SecurityGroup"]), "GroupId"),
-                        format!("service {name}"),
-                    )),
+                    Value::Ref { name, .. } => {
+                        let Some(service) = lowering.typed.get("service", name) else {
+                            continue;
+                        };
+                        for (_, group) in task_groups(lowering, service) {
+                            sources.push(Source::Group(group, format!("service {name}")));
+                        }
+                    }
                     Value::Str(cidr) => sources.push(Source::Cidr(json!(cidr), cidr.clone())),
                     other => {
                         sources.push(Source::Cidr(super::value_json(other), "a parameter".into()))
@@ -588,87 +592,105 @@ fn task_ports(route: &Planned) -> Vec<i64> {
 /// service admits only it there.
 fn ingress(lowering: &mut Lowering, lb: &Obj, route: &Planned) {
     let service = route.service.name();
-    let awsvpc = route
-        .service
-        .str("network_mode")
-        .is_none_or(|mode| mode == "awsvpc");
     let lb_group = cfn::get_att(
         &cfn::logical_id(&[lb.name(), "LoadBalancerSecurityGroup"]),
         "GroupId",
     );
-    let (task_group, ranges): (Json, Vec<(i64, i64)>) = if awsvpc {
-        (
-            cfn::get_att(&cfn::logical_id(&[service, "SecurityGroup"]), "GroupId"),
-            task_ports(route).into_iter().map(|p| (p, p)).collect(),
-        )
-    } else {
-        let Some(group) = instance_security_group(lowering, route.service) else {
-            return;
-        };
-        let ranges = if route.service.str("network_mode") == Some("bridge") {
-            // Dynamic host ports: the Linux ephemeral range ECS assigns from.
-            vec![(32768, 65535)]
-        } else {
-            task_ports(route).into_iter().map(|p| (p, p)).collect()
-        };
-        (group, ranges)
-    };
-    for (from, to) in ranges {
-        let suffix = if from == to {
-            from.to_string()
-        } else {
-            format!("{from}To{to}")
-        };
-        lowering.add(
-            cfn::logical_id(&[service, "IngressFrom", lb.name(), &suffix]),
-            Resource::new(
-                "AWS::EC2::SecurityGroupIngress",
-                route.route.span,
-                json!({
-                    "GroupId": task_group,
-                    "IpProtocol": "tcp",
-                    "FromPort": from,
-                    "ToPort": to,
-                    "SourceSecurityGroupId": lb_group,
-                    "Description": format!("From load balancer {}", lb.name()),
-                }),
-            ),
-        );
-        lowering.add(
-            cfn::logical_id(&[lb.name(), "EgressTo", service, &suffix]),
-            Resource::new(
-                "AWS::EC2::SecurityGroupEgress",
-                route.route.span,
-                json!({
-                    "GroupId": lb_group,
-                    "IpProtocol": "tcp",
-                    "FromPort": from,
-                    "ToPort": to,
-                    "DestinationSecurityGroupId": task_group,
-                    "Description": format!("To service {service}"),
-                }),
-            ),
-        );
+    let ranges = receive_ranges(route.service, &task_ports(route));
+    for (capacity, task_group) in task_groups(lowering, route.service) {
+        // Instance security groups are shared by every bridge or host service
+        // of a capacity: one rule per pair of groups and ports, or EC2
+        // refuses the duplicate.
+        let owner = capacity.as_deref().unwrap_or(service);
+        for (from, to) in &ranges {
+            let suffix = range_suffix(*from, *to);
+            add_once(
+                lowering,
+                cfn::logical_id(&[owner, "IngressFrom", lb.name(), &suffix]),
+                Resource::new(
+                    "AWS::EC2::SecurityGroupIngress",
+                    route.route.span,
+                    json!({
+                        "GroupId": task_group,
+                        "IpProtocol": "tcp",
+                        "FromPort": from,
+                        "ToPort": to,
+                        "SourceSecurityGroupId": lb_group,
+                        "Description": format!("From load balancer {}", lb.name()),
+                    }),
+                ),
+            );
+            add_once(
+                lowering,
+                cfn::logical_id(&[lb.name(), "EgressTo", owner, &suffix]),
+                Resource::new(
+                    "AWS::EC2::SecurityGroupEgress",
+                    route.route.span,
+                    json!({
+                        "GroupId": lb_group,
+                        "IpProtocol": "tcp",
+                        "FromPort": from,
+                        "ToPort": to,
+                        "DestinationSecurityGroupId": task_group,
+                        "Description": match &capacity {
+                            Some(capacity) => format!("To instances of capacity {capacity}"),
+                            None => format!("To service {service}"),
+                        },
+                    }),
+                ),
+            );
+        }
     }
 }
 
-/// The security group of the EC2 instances a `bridge` or `host` service runs
-/// on, if the template has one.
-fn instance_security_group(lowering: &Lowering, service: &Obj) -> Option<Json> {
-    let candidates: Vec<String> = capacity_names(lowering, service)
-        .iter()
-        .map(|c| cfn::logical_id(&[c, "SecurityGroup"]))
-        .collect();
-    candidates
+/// Adds a resource unless one with the same ID exists (shared rules).
+pub(super) fn add_once(lowering: &mut Lowering, id: String, resource: Resource) {
+    if !lowering.template.resources.contains_key(&id) {
+        lowering.add(id, resource);
+    }
+}
+
+/// `8080`, or `32768To65535` for a range.
+pub(super) fn range_suffix(from: i64, to: i64) -> String {
+    if from == to {
+        from.to_string()
+    } else {
+        format!("{from}To{to}")
+    }
+}
+
+/// The port ranges a service's tasks receive traffic on: its container ports,
+/// or for `bridge` tasks the ephemeral range ECS assigns dynamic host ports from.
+pub(super) fn receive_ranges(service: &Obj, ports: &[i64]) -> Vec<(i64, i64)> {
+    if crate::rules::compute::network_mode(service) == "bridge" {
+        vec![(32768, 65535)]
+    } else {
+        ports.iter().map(|p| (*p, *p)).collect()
+    }
+}
+
+/// The security groups traffic to a service's tasks passes: its own for
+/// `awsvpc` tasks, else those of the EC2 capacities it runs on (with the
+/// capacity's name).
+pub(super) fn task_groups(lowering: &Lowering, service: &Obj) -> Vec<(Option<String>, Json)> {
+    if crate::rules::compute::network_mode(service) == "awsvpc" {
+        let id = cfn::logical_id(&[service.name(), "SecurityGroup"]);
+        return vec![(None, cfn::get_att(&id, "GroupId"))];
+    }
+    capacity_names(lowering, service)
         .into_iter()
-        .find(|id| {
+        .filter(|capacity| {
             lowering
                 .template
                 .resources
-                .get(id)
+                .get(&cfn::logical_id(&[capacity, "SecurityGroup"]))
                 .is_some_and(|r| r.resource_type == "AWS::EC2::SecurityGroup")
         })
-        .map(|id| cfn::get_att(&id, "GroupId"))
+        .map(|capacity| {
+            let id = cfn::logical_id(&[&capacity, "SecurityGroup"]);
+            (Some(capacity), cfn::get_att(&id, "GroupId"))
+        })
+        .collect()
 }
 
 /// The EC2 capacities a service may run on: its own `capacity` lines, else

@@ -1021,6 +1021,39 @@ pub fn network_rule(typed: &Typed, diags: &mut Diagnostics) {
             .collect();
         check_home(typed, namespace, "namespace", &users, diags);
     }
+    // A domain no `namespace` declares gets one namespace, in the network of
+    // its first service.
+    let mut implicit: IndexMap<String, (&Obj, &str)> = IndexMap::new();
+    for service in typed.of_kind("service") {
+        let Some(registration) = registration(typed, service) else {
+            continue;
+        };
+        let (None, Some(network)) = (registration.namespace, service_network(typed, service))
+        else {
+            continue;
+        };
+        match implicit.get(&registration.domain) {
+            Some((first, home)) if *home != network => diags.push(
+                Diagnostic::new(
+                    Code::E3314,
+                    span_of(service, "discovery"),
+                    format!(
+                        "`{}` registers in `{}` from network `{network}`, but `{}` does from `{home}`",
+                        service.name(),
+                        registration.domain,
+                        first.name()
+                    ),
+                )
+                .with_primary_label("another network")
+                .with_label(span_of(first, "discovery"), format!("the namespace is created in `{home}`"))
+                .with_help("a private namespace serves one VPC; use another domain in each network"),
+            ),
+            Some(_) => {}
+            None => {
+                implicit.insert(registration.domain, (service, network));
+            }
+        }
+    }
 }
 
 fn check_home(typed: &Typed, obj: &Obj, what: &str, users: &[&Obj], diags: &mut Diagnostics) {
