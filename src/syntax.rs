@@ -147,16 +147,14 @@ fn chunk_error(
         }
         pest::error::InputLocation::Span(_) => false,
     };
-    if at_end {
-        if let Some((open, delimiter)) = scanned.unclosed_in(offset, offset + chunk.len()) {
-            return Diagnostic::new(
-                Code::E0002,
-                Span::new(file, open, open + 1),
-                format!("this `{delimiter}` is never closed"),
-            )
-            .with_primary_label("opened here")
-            .with_help(format!("add the matching `{}`", scan::closing(delimiter)));
-        }
+    if at_end && let Some((open, delimiter)) = scanned.unclosed_in(offset, offset + chunk.len()) {
+        return Diagnostic::new(
+            Code::E0002,
+            Span::new(file, open, open + 1),
+            format!("this `{delimiter}` is never closed"),
+        )
+        .with_primary_label("opened here")
+        .with_help(format!("add the matching `{}`", scan::closing(delimiter)));
     }
     pest::set_error_detail(true);
     let detail = EcsParser::parse(Rule::file, chunk).err();

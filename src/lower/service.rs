@@ -69,10 +69,8 @@ fn service(lowering: &mut Lowering, obj: &Obj) {
         "PropagateTags": "SERVICE",
         "Tags": [{ "Key": "ecsc:service", "Value": name }],
     });
-    if fargate {
-        if let Some(map) = properties.as_object_mut() {
-            map.insert("PlatformVersion".into(), json!("LATEST"));
-        }
+    if fargate && let Some(map) = properties.as_object_mut() {
+        map.insert("PlatformVersion".into(), json!("LATEST"));
     }
     let mut resource = Resource::new("AWS::ECS::Service", obj.span, properties);
     if let Some(count) = obj.get("count").filter(|v| !v.defaulted) {

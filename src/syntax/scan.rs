@@ -135,10 +135,10 @@ pub fn scan(text: &str) -> Scanned {
                 }
             }
             b'}' | b']' | b')' => {
-                if let Some(open) = stack.pop() {
-                    if let Some(entry) = scanned.opens.get_mut(open) {
-                        entry.2 = Some(index);
-                    }
+                if let Some(open) = stack.pop()
+                    && let Some(entry) = scanned.opens.get_mut(open)
+                {
+                    entry.2 = Some(index);
                 }
             }
             _ => {}

@@ -25,8 +25,8 @@ pub struct Reference {
 }
 
 /// Checks the top-level statements of a program.
-pub fn check<'a>(
-    stmts: &[&'a ast::Stmt],
+pub fn check(
+    stmts: &[&ast::Stmt],
     resolved: &Resolved,
     stdlib: &Stdlib,
     diags: &mut Diagnostics,
@@ -81,13 +81,11 @@ pub fn check<'a>(
                     span: stmt.span,
                 });
             }
-            StmtKind::Let { value, name } => {
-                // Check constants once where declared, so unused ones are checked too.
-                if checker.let_stack.is_empty() {
-                    checker.let_stack.push(name.node.clone());
-                    let _ = checker.infer(value);
-                    checker.let_stack.clear();
-                }
+            // Check constants once where declared, so unused ones are checked too.
+            StmtKind::Let { value, name } if checker.let_stack.is_empty() => {
+                checker.let_stack.push(name.node.clone());
+                let _ = checker.infer(value);
+                checker.let_stack.clear();
             }
             _ => {}
         }
@@ -422,10 +420,10 @@ impl Checker<'_, '_> {
     }
 
     fn expr_value(&mut self, expr: &Expr, ty: &Ty) -> Value {
-        if let ExprKind::Reference(path) = &expr.kind {
-            if let Some(value) = self.named(expr, path, ty) {
-                return value;
-            }
+        if let ExprKind::Reference(path) = &expr.kind
+            && let Some(value) = self.named(expr, path, ty)
+        {
+            return value;
         }
         match (ty, &expr.kind) {
             (_, ExprKind::Error) | (Ty::Error, _) => Value::Error,
@@ -848,8 +846,10 @@ impl Checker<'_, '_> {
     }
 
     fn mismatch(&mut self, expr: &Expr, ty: &Ty) {
-        if let (Some(words), ExprKind::Reference(path)) = (enum_words(ty), &expr.kind) {
-            if let [word] = path.as_slice() {
+        if let (Some(words), ExprKind::Reference(path)) = (enum_words(ty), &expr.kind)
+            && let [word] = path.as_slice()
+        {
+            {
                 let mut diag = Diagnostic::new(
                     Code::E2005,
                     word.span,
@@ -908,8 +908,12 @@ impl Checker<'_, '_> {
                 ),
                 StmtKind::Error => {}
                 _ => self.push(
-                    Diagnostic::new(Code::E2003, stmt.span, "expected `name = value` in an output")
-                        .with_help("write `output x = { value = ..., export = \"name\" }`"),
+                    Diagnostic::new(
+                        Code::E2003,
+                        stmt.span,
+                        "expected `name = value` in an output",
+                    )
+                    .with_help("write `output x = { value = ..., export = \"name\" }`"),
                 ),
             }
         }

@@ -149,7 +149,7 @@ pub fn format_cpu(units: u64) -> String {
 
 /// Writes MiB the way a user would (`512 MiB`, `2 GiB`).
 pub fn format_memory(mib: u64) -> String {
-    if mib >= 1024 && mib % 1024 == 0 {
+    if mib >= 1024 && mib.is_multiple_of(1024) {
         format!("{} GiB", mib / 1024)
     } else {
         format!("{mib} MiB")
