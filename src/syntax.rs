@@ -141,6 +141,18 @@ fn chunk_error(
     error: &pest::error::Error<Rule>,
     scanned: &scan::Scanned,
 ) -> Diagnostic {
+    if let Some(open) = scanned
+        .unclosed_comment
+        .filter(|open| (offset..offset + chunk.len()).contains(open))
+    {
+        return Diagnostic::new(
+            Code::E0002,
+            Span::new(file, open, open + 2),
+            "this comment is never closed",
+        )
+        .with_primary_label("the comment starts here")
+        .with_help("end it with `*/` (block comments nest: each `/*` needs its own `*/`)");
+    }
     let at_end = match error.location {
         pest::error::InputLocation::Pos(pos) => {
             chunk.get(pos..).is_none_or(|rest| rest.trim().is_empty())

@@ -9,6 +9,8 @@ use super::MAX_DEPTH;
 pub struct Scanned {
     /// Byte offset where nesting first exceeded [`MAX_DEPTH`].
     pub too_deep: Option<usize>,
+    /// Byte offset of a `/*` whose comment is still open at the end of the text.
+    pub unclosed_comment: Option<usize>,
     /// Candidate declaration starts: (byte offset, bracket depth there).
     starts: Vec<(usize, usize)>,
     /// Every opening delimiter with its offset and whether it was closed,
@@ -70,6 +72,7 @@ pub fn scan(text: &str) -> Scanned {
     let mut index = 0usize;
     let mut line_start = true;
     let mut pending_comment_start: Option<usize> = None;
+    let mut comment_start = 0usize;
     while let Some(&byte) = bytes.get(index) {
         let next = bytes.get(index + 1).copied();
         if comment_depth > 0 {
@@ -111,6 +114,7 @@ pub fn scan(text: &str) -> Scanned {
             }
             b'/' if next == Some(b'*') => {
                 comment_depth = 1;
+                comment_start = index;
                 index += 2;
                 continue;
             }
@@ -144,6 +148,9 @@ pub fn scan(text: &str) -> Scanned {
             _ => {}
         }
         index += 1;
+    }
+    if comment_depth > 0 {
+        scanned.unclosed_comment = Some(comment_start);
     }
     scanned
 }
