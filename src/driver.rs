@@ -198,6 +198,15 @@ fn program_span(analysis: &Analysis) -> Span {
         .values()
         .map(|obj| obj.head)
         .next()
+        .or_else(|| analysis.typed.params.values().map(|p| p.span).next())
+        .or_else(|| analysis.typed.outputs.values().map(|o| o.span).next())
+        .or_else(|| {
+            // The start of the root file: never a span in the stdlib.
+            analysis
+                .files
+                .first()
+                .map(|(file, _)| Span::new(*file, 0, 0))
+        })
         .unwrap_or_default()
 }
 

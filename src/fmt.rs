@@ -16,10 +16,9 @@
 //! - a list is written on one line, `[a, b]`, when it holds no map and no
 //!   comment and fits in [`WIDTH`] columns; otherwise one item per line, each
 //!   followed by a comma;
-//! - exactly one blank line between top-level declarations, except that
-//!   consecutive one-line `import`s (or `param`s, `let`s, `output`s) may stay
-//!   together; inside bodies blank lines are kept where they were, at most
-//!   one, never after `{` or before `}`;
+//! - exactly one blank line before and after a multi-line top-level
+//!   declaration; between one-line declarations, and inside bodies, blank
+//!   lines are kept where they were, at most one, never after `{` or before `}`;
 //! - `512 MiB`, `0.5 vcpu`, `30s`, `5m`, `60%`; `vCPU` is written `vcpu` and
 //!   `min` is written `m`; numbers keep their text; strings are re-escaped
 //!   canonically; ranges are `2..20` (` .. ` when a side has a space);
@@ -94,7 +93,9 @@ pub fn format_file(file: FileId, text: &str) -> Result<String, FormatError> {
         return Err(FormatError::Syntax(diags));
     }
     let found = comments::scan(text);
-    let output = printer::print(text, &parsed.stmts, found.clone());
+    let output = printer::print(text, &parsed.stmts, found.clone()).ok_or_else(|| {
+        FormatError::Internal("a comment found no place in the formatted text".into())
+    })?;
     verify(file, text, &parsed, &found, &output)?;
     Ok(output)
 }
@@ -340,7 +341,7 @@ mod tests {
 
     #[test]
     fn crlf_becomes_lf() {
-        assert_eq!(fmt("a = 1\r\nb = 2\r\n"), "a = 1\n\nb = 2\n");
+        assert_eq!(fmt("a = 1\r\nb = 2\r\n"), "a = 1\nb = 2\n");
     }
 
     #[test]

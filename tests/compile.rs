@@ -36,11 +36,26 @@ fn snapshot(folder: &str, name: &str, input: &Path, text: &str) -> Result<(), St
     .map_err(|_| format!("snapshot `snapshots/{folder}/{name}.snap` does not match"))
 }
 
+/// Control characters (other than line breaks and tabs) written as escapes,
+/// so snapshots stay plain text.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\n' | '\t' => c.to_string(),
+            c if c.is_control() => c.escape_unicode().to_string(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
 fn fixture_text(source: &str, compiled: &common::Compiled) -> String {
+    let mut source = elide(&printable(source), SNAPSHOT_TEXT_LIMIT);
+    if !source.ends_with('\n') {
+        source.push('\n');
+    }
     let mut text = format!(
-        "----- SOURCE\n{}----- DIAGNOSTICS\n{}",
-        elide(source, SNAPSHOT_TEXT_LIMIT),
-        compiled.render_all()
+        "----- SOURCE\n{source}----- DIAGNOSTICS\n{}",
+        printable(&compiled.render_all())
     );
     if let Some(template) = compiled.template() {
         text.push_str("----- CLOUDFORMATION\n");
@@ -57,6 +72,9 @@ fn fixtures_raise_exactly_their_codes() {
         "found only {} fixtures",
         fixtures.len()
     );
+    // `FIXTURES=syntax/ cargo test --test compile` runs only the fixtures
+    // whose path contains `syntax/` (handy with `INSTA_UPDATE=always`).
+    let filter = std::env::var("FIXTURES").unwrap_or_default();
     let mut failures = Vec::new();
 
     let mut names: BTreeMap<&str, &Path> = BTreeMap::new();
@@ -71,10 +89,15 @@ fn fixtures_raise_exactly_their_codes() {
         }
     }
 
-    for fixture in &fixtures {
+    let selected: Vec<&common::Fixture> = fixtures
+        .iter()
+        .filter(|f| f.path.to_string_lossy().contains(&filter))
+        .collect();
+    for fixture in &selected {
         let path = fixture.path.display();
-        let source = match std::fs::read_to_string(root().join(&fixture.path)) {
-            Ok(source) => source,
+        // Lossy: some fixtures are deliberately not UTF-8.
+        let source = match std::fs::read(root().join(&fixture.path)) {
+            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
             Err(error) => {
                 failures.push(format!("{path}: cannot read: {error}"));
                 continue;
@@ -121,7 +144,7 @@ fn fixtures_raise_exactly_their_codes() {
         failures.is_empty(),
         "{} of {} fixtures failed:\n\n{}\n",
         failures.len(),
-        fixtures.len(),
+        selected.len(),
         failures.join("\n\n")
     );
 }
@@ -205,6 +228,23 @@ fn building_twice_gives_identical_bytes() {
     }
 }
 
+/// Splits a program at blank lines that are followed by a top-level line
+/// (one that starts in column 0 and is not a closing brace).
+fn top_level_chunks(text: &str) -> Vec<String> {
+    let mut chunks: Vec<String> = Vec::new();
+    for chunk in text.split("\n\n") {
+        let continues = chunk.starts_with([' ', '\t', '}']) || chunk.is_empty();
+        match chunks.last_mut() {
+            Some(last) if continues => {
+                last.push_str("\n\n");
+                last.push_str(chunk);
+            }
+            _ => chunks.push(chunk.to_string()),
+        }
+    }
+    chunks
+}
+
 /// The logical IDs (and resources) of `hello.ecs`.
 fn hello_resources(text: &str) -> serde_json::Map<String, serde_json::Value> {
     let compiled = compile_text("hello.ecs", text);
@@ -225,7 +265,7 @@ fn logical_ids_do_not_depend_on_other_declarations() {
     assert!(ids(&base).contains("HelloService"), "{:?}", ids(&base));
 
     // Reordering declarations changes nothing at all.
-    let mut blocks: Vec<&str> = hello.split("\n\n").collect();
+    let mut blocks = top_level_chunks(&hello);
     blocks.reverse();
     let reordered = hello_resources(&blocks.join("\n\n"));
     assert_eq!(base, reordered, "reordering declarations changed the template");
@@ -256,8 +296,8 @@ fn logical_ids_do_not_depend_on_other_declarations() {
     }
 
     // Removing the service keeps the network and cluster IDs.
-    let without_service: String = hello
-        .split("\n\n")
+    let without_service: String = top_level_chunks(&hello)
+        .into_iter()
         .filter(|block| !block.contains("service hello"))
         .collect::<Vec<_>>()
         .join("\n\n")
@@ -302,5 +342,33 @@ fn stdlib_is_clean_and_documented() {
     assert!(
         undocumented.is_empty(),
         "these need a `///` doc comment in stdlib/*.ecs: {undocumented:#?}"
+    );
+}
+
+#[test]
+fn every_snapshot_belongs_to_a_fixture_or_example() {
+    let fixture_names: BTreeSet<String> = fixtures().into_iter().map(|f| f.name).collect();
+    let example_names: BTreeSet<String> = common::ecs_files("examples")
+        .iter()
+        .filter_map(|p| p.file_stem().and_then(|s| s.to_str()).map(String::from))
+        .collect();
+    let mut stale = Vec::new();
+    for (folder, names) in [("fixtures", &fixture_names), ("examples", &example_names)] {
+        let Ok(entries) = std::fs::read_dir(root().join("snapshots").join(folder)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let file = entry.file_name().to_string_lossy().into_owned();
+            if let Some(name) = file.strip_suffix(".snap") {
+                if !names.contains(name) {
+                    stale.push(format!("snapshots/{folder}/{file}"));
+                }
+            }
+        }
+    }
+    stale.sort();
+    assert!(
+        stale.is_empty(),
+        "snapshots of fixtures or examples that no longer exist (delete them): {stale:#?}"
     );
 }

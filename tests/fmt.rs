@@ -51,6 +51,12 @@ fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+/// The text of a file, or `None` when it is not UTF-8 (a fixture for
+/// `E0004`: the command line reports it before formatting).
+fn read_utf8(path: &Path) -> Option<String> {
+    String::from_utf8(std::fs::read(path).ok()?).ok()
+}
+
 fn comment_texts(text: &str) -> Vec<String> {
     let mut texts: Vec<String> = comments::scan(text).iter().map(|c| c.text(text)).collect();
     texts.sort();
@@ -88,7 +94,9 @@ fn idempotent_and_keeps_comments() {
     let mut failures = Vec::new();
     let mut formatted_count = 0;
     for path in all_files() {
-        let text = read(&path);
+        let Some(text) = read_utf8(&path) else {
+            continue;
+        };
         let once = match format_text(&text) {
             Ok(once) => once,
             Err(FormatError::Syntax(_)) => continue,
@@ -120,7 +128,9 @@ fn idempotent_and_keeps_comments() {
 fn keeps_diagnostics_and_templates() {
     let mut failures = Vec::new();
     for path in all_files() {
-        let text = read(&path);
+        let Some(text) = read_utf8(&path) else {
+            continue;
+        };
         let Ok(formatted) = format_text(&text) else {
             continue;
         };
@@ -249,6 +259,13 @@ fn cli_rewrites_checks_and_pipes() {
     assert!(stderr.contains("E0002"), "{stderr}");
     assert_eq!(read(&broken), "cluster prod {\n");
 
+    // Not UTF-8: E0004, untouched, exit 1.
+    let binary = dir.path().join("binary.ecs");
+    std::fs::write(&binary, b"let x = \"\xff\"\n").unwrap_or_else(|e| panic!("{e}"));
+    let (code, _, stderr) = ecsc(&["fmt", &binary.to_string_lossy()], None);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("E0004"), "{stderr}");
+
     // A missing file exits 2.
     let missing = dir.path().join("missing.ecs");
     let (code, _, stderr) = ecsc(&["fmt", &missing.to_string_lossy()], None);
@@ -259,6 +276,8 @@ fn cli_rewrites_checks_and_pipes() {
     assert_eq!((code, stdout.as_str()), (0, "let x = 1\n"));
     let (code, stdout, _) = ecsc(&["fmt", "-"], Some("let x ="));
     assert_eq!((code, stdout.as_str()), (1, ""));
+    let (code, stdout, _) = ecsc(&["fmt", "--check", "-"], Some("let  x=1"));
+    assert_eq!((code, stdout.as_str()), (1, "<stdin>\n"));
 }
 
 /// Positions of spaces and newlines outside strings and comments.
@@ -315,7 +334,9 @@ fn perturbed_inputs_format_cleanly() {
     let mut failures = Vec::new();
     let mut tried = 0;
     for path in all_files() {
-        let text = read(&path);
+        let Some(text) = read_utf8(&path) else {
+            continue;
+        };
         let positions = gaps(&text);
         if positions.is_empty() {
             continue;

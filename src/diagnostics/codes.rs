@@ -49,7 +49,7 @@ macro_rules! codes {
 codes! {
     // ---- syntax ----------------------------------------------------------
     E0001 "syntax-error" Error "the text is not valid `.ecs` syntax";
-    E0002 "unclosed-delimiter" Error "a `{`, `[`, `(` or string is never closed";
+    E0002 "unclosed-delimiter" Error "a `{`, `[`, `(`, string or comment is never closed";
     E0003 "invalid-literal" Error "a number or string literal cannot be read";
     E0004 "invalid-input" Error "the file is not UTF-8 text, or is too large or too deeply nested";
     // ---- names -----------------------------------------------------------

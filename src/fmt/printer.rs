@@ -21,8 +21,10 @@ use crate::syntax::ast::{Expr, ExprKind, Ident, Number, Stmt, StmtKind, TypeExpr
 /// The column limit for one-line bodies and lists.
 pub const WIDTH: usize = 100;
 
-/// Formats `file` (parsed from `text`, whose comments are `comments`).
-pub fn print(text: &str, stmts: &[Stmt], comments: Vec<Comment>) -> String {
+/// Formats the statements of a file parsed from `text`, whose comments are
+/// `comments`. `None` when a comment found no place (a formatter bug: the
+/// caller refuses rather than move it).
+pub fn print(text: &str, stmts: &[Stmt], comments: Vec<Comment>) -> Option<String> {
     let mut line_starts = vec![0];
     line_starts.extend(
         text.bytes()
@@ -39,14 +41,11 @@ pub fn print(text: &str, stmts: &[Stmt], comments: Vec<Comment>) -> String {
         out: String::new(),
     };
     printer.body(None, text.len(), stmts, 0);
-    // Anything left over (there should be nothing) goes at the end rather
-    // than being lost; the caller's checks report it.
-    for index in 0..printer.comments.len() {
-        if !printer.is_used(index) {
-            printer.leading(index, 0);
-        }
+    if printer.used.iter().all(|used| *used) {
+        Some(finish(&printer.out))
+    } else {
+        None
     }
-    finish(&printer.out)
 }
 
 /// Removes trailing whitespace on every line and ends the text with exactly
@@ -419,10 +418,10 @@ impl Printer<'_> {
         }
         for (index, chunk) in chunks.iter().enumerate() {
             if index > 0 {
+                // A multi-line declaration is always set apart; one-line
+                // declarations keep the blank line between them, if any.
                 let forced = top
-                    && !(chunks.get(index - 1).is_some_and(|c| c.single_line)
-                        && chunk.single_line
-                        && same_group(stmts.get(index - 1), stmts.get(index)));
+                    && !(chunks.get(index - 1).is_some_and(|c| c.single_line) && chunk.single_line);
                 if forced || chunk.blank_before {
                     self.nl();
                 }
@@ -786,21 +785,6 @@ impl Printer<'_> {
         }
         Some(format!("{{ {} }}", parts.join(", ")))
     }
-}
-
-/// Whether two top-level statements may stay on adjacent lines: both are
-/// `import`, both `param`, both `let` or both `output`.
-fn same_group(a: Option<&Stmt>, b: Option<&Stmt>) -> bool {
-    fn group(stmt: Option<&Stmt>) -> Option<u8> {
-        match stmt?.kind {
-            StmtKind::Import { .. } => Some(1),
-            StmtKind::Param { .. } => Some(2),
-            StmtKind::Let { .. } => Some(3),
-            StmtKind::Output { .. } => Some(4),
-            _ => None,
-        }
-    }
-    group(a).is_some() && group(a) == group(b)
 }
 
 /// The words that start declarations.

@@ -34,8 +34,9 @@ pub fn provider_id(name: &str) -> String {
     cfn::logical_id(&[name, "CapacityProvider"])
 }
 
-/// The logical ID of the instance security group of capacity `name`
-/// (`load_balancer.rs` adds the ingress of bridge and host services to it).
+/// The logical ID of the instance security group of capacity `name`: the
+/// group of every `bridge` and `host` task on its instances, found through
+/// `compute::task_security_groups` by load balancers, `allow_from` and EFS.
 pub fn instance_security_group_id(name: &str) -> String {
     cfn::logical_id(&[name, "SecurityGroup"])
 }

@@ -4,12 +4,14 @@
 //! ports in bridge mode), placement, deployment configuration, ECS Exec and
 //! the platform version.
 //!
-//! Scheduled tasks (`task.rs`) share [`task_definition`].
+//! Scheduled tasks (`task.rs`) share [`task_definition`]. Everything that
+//! admits traffic to or from tasks (load balancers, `allow_from`, EFS) finds
+//! their security groups with [`task_security_groups`].
 
 use super::{Lowering, capacity, iam, placement};
 use crate::cfn;
 use crate::rules::compute::{self, Launch, Platform};
-use crate::types::{Obj, Value};
+use crate::types::{Obj, Typed, Value};
 use serde_json::{Map, Value as Json, json};
 
 /// The four Session Manager channel actions ECS Exec needs on the task role
@@ -20,6 +22,59 @@ pub const EXEC_ACTIONS: [&str; 4] = [
     "ssmmessages:OpenControlChannel",
     "ssmmessages:OpenDataChannel",
 ];
+
+/// The logical ID of the own security group of an `awsvpc` service or task.
+pub fn security_group_id(name: &str) -> String {
+    cfn::logical_id(&[name, "SecurityGroup"])
+}
+
+/// A security group the tasks of a service or scheduled task use.
+pub struct TaskGroup<'a> {
+    /// The declaration that owns the group: the service or task itself for
+    /// `awsvpc` tasks, or an EC2 capacity their `bridge` or `host` tasks may
+    /// land on.
+    pub owner: &'a Obj,
+    /// The group's logical ID.
+    pub id: String,
+}
+
+impl TaskGroup<'_> {
+    /// True for the instance security group of an EC2 capacity, shared by
+    /// every `bridge` and `host` task on its instances.
+    pub fn is_instance_group(&self) -> bool {
+        self.owner.kind == "capacity"
+    }
+
+    /// The group's ID (`Fn::GetAtt [<Id>, GroupId]`).
+    pub fn group_id(&self) -> Json {
+        cfn::get_att(&self.id, "GroupId")
+    }
+}
+
+/// The security groups the tasks of a service or scheduled task use: its
+/// own for `awsvpc` tasks, else the instance security group of every EC2
+/// capacity they may land on (`rules::compute::reachable_capacities`, the
+/// same answer the placement rules use). Empty for `bridge`/`host` tasks
+/// without EC2 capacity (W3102).
+pub fn task_security_groups<'a>(typed: &'a Typed, obj: &'a Obj) -> Vec<TaskGroup<'a>> {
+    if compute::network_mode(obj) == "awsvpc" {
+        return vec![TaskGroup {
+            owner: obj,
+            id: security_group_id(obj.name()),
+        }];
+    }
+    let mut groups: Vec<TaskGroup<'a>> = Vec::new();
+    for capacity in compute::reachable_capacities(typed, obj) {
+        let id = capacity::instance_security_group_id(capacity.name());
+        if !groups.iter().any(|g| g.id == id) {
+            groups.push(TaskGroup {
+                owner: capacity,
+                id,
+            });
+        }
+    }
+    groups
+}
 
 /// Adjusts the task definition of a service or task: compatibility, network
 /// mode and host ports.

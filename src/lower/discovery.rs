@@ -6,7 +6,8 @@
 //! rules of `allow_from`.
 
 use super::Lowering;
-use super::load_balancer::{add_once, range_suffix, receive_ranges, task_groups};
+use super::compute::task_security_groups;
+use super::load_balancer::{add_once, range_suffix, receive_ranges};
 use crate::cfn::{self, Resource};
 use crate::rules::traffic::{container_ports, namespace_domain, registration, service_network};
 use crate::types::{Obj, Value};
@@ -151,7 +152,6 @@ fn allow_from(lowering: &mut Lowering, service: &Obj) {
     let Some(Value::List(callers)) = service.get("allow_from").map(|v| &v.value) else {
         return;
     };
-    let name = service.name();
     let mut ports: Vec<i64> = Vec::new();
     for container in service.blocks("container") {
         for port in container_ports(container) {
@@ -161,7 +161,8 @@ fn allow_from(lowering: &mut Lowering, service: &Obj) {
         }
     }
     let ranges = receive_ranges(service, &ports);
-    let targets = task_groups(lowering, service);
+    let typed = lowering.typed;
+    let targets = task_security_groups(typed, service);
     for caller in callers {
         let Value::Ref {
             name: caller_name, ..
@@ -169,14 +170,19 @@ fn allow_from(lowering: &mut Lowering, service: &Obj) {
         else {
             continue;
         };
-        let Some(caller_obj) = lowering.typed.get("service", caller_name) else {
+        let Some(caller_obj) = typed.get("service", caller_name) else {
             continue;
         };
-        let sources = task_groups(lowering, caller_obj);
-        for (target_capacity, target) in &targets {
-            for (source_capacity, source) in &sources {
-                let owner = target_capacity.as_deref().unwrap_or(name);
-                let from = source_capacity.as_deref().unwrap_or(caller_name);
+        let sources = task_security_groups(typed, caller_obj);
+        for target in &targets {
+            for source in &sources {
+                let owner = target.owner.name();
+                let from = source.owner.name();
+                let description = if source.is_instance_group() {
+                    format!("From service {caller_name} (instances of capacity {from})")
+                } else {
+                    format!("From service {caller_name}")
+                };
                 for (low, high) in &ranges {
                     add_once(
                         lowering,
@@ -185,12 +191,12 @@ fn allow_from(lowering: &mut Lowering, service: &Obj) {
                             "AWS::EC2::SecurityGroupIngress",
                             caller.span,
                             json!({
-                                "GroupId": target,
+                                "GroupId": target.group_id(),
                                 "IpProtocol": "tcp",
                                 "FromPort": low,
                                 "ToPort": high,
-                                "SourceSecurityGroupId": source,
-                                "Description": format!("From service {caller_name}"),
+                                "SourceSecurityGroupId": source.group_id(),
+                                "Description": description,
                             }),
                         ),
                     );

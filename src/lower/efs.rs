@@ -20,9 +20,8 @@
 //! directory) hold by construction: every volume is emitted with transit
 //! encryption and IAM authorization, and never with a root directory.
 
-use super::{Lowering, iam};
+use super::{Lowering, compute, iam};
 use crate::cfn::{self, Resource};
-use crate::rules::compute;
 use crate::span::Span;
 use crate::types::{Obj, Typed};
 use indexmap::IndexMap;
@@ -85,14 +84,20 @@ pub fn lower(lowering: &mut Lowering) {
     for volume in lowering.typed.of_kind("volume") {
         file_system(lowering, volume);
     }
-    let tasks: Vec<&Obj> = lowering
-        .typed
+    // Computed once per volume: finding a volume's network may look at every
+    // declaration, which done for every task made lowering quadratic.
+    let typed = lowering.typed;
+    let mount_targets: IndexMap<&str, Vec<String>> = typed
+        .of_kind("volume")
+        .map(|volume| (volume.name(), mount_target_ids(lowering, volume)))
+        .collect();
+    let tasks: Vec<&Obj> = typed
         .decls
         .values()
         .filter(|obj| obj.fields.contains_key("container"))
         .collect();
     for task in tasks {
-        task_volumes(lowering, task);
+        task_volumes(lowering, task, &mount_targets);
     }
 }
 
@@ -200,10 +205,7 @@ fn file_system(lowering: &mut Lowering, volume: &Obj) {
             ),
         );
     }
-    for (source, group_id, span, description) in nfs_sources(lowering, name) {
-        if !lowering.template.resources.contains_key(&group_id) {
-            continue;
-        }
+    for (source, group_id, span, description) in nfs_sources(lowering.typed, name) {
         let id = cfn::logical_id(&[name, "NfsFrom", &source]);
         if lowering.template.resources.contains_key(&id) {
             continue;
@@ -226,29 +228,22 @@ fn file_system(lowering: &mut Lowering, volume: &Obj) {
     }
 }
 
-/// Where NFS traffic to a volume comes from: the security group of each
-/// `awsvpc` task that mounts it, or for `bridge` and `host` tasks the
-/// security group of every EC2 capacity they may run on. Each entry is
-/// (source name, security group logical ID, span, description).
-fn nfs_sources(lowering: &Lowering, volume: &str) -> Vec<(String, String, Span, String)> {
+/// Where NFS traffic to a volume comes from: the security groups of the
+/// tasks that mount it (`compute::task_security_groups`: their own for
+/// `awsvpc` tasks, the instance security group of every EC2 capacity they
+/// may land on for `bridge` and `host`). Each entry is (source name,
+/// security group logical ID, span, description).
+fn nfs_sources(typed: &Typed, volume: &str) -> Vec<(String, String, Span, String)> {
     let mut sources = Vec::new();
-    for task in mounting_tasks(lowering.typed, volume) {
-        if compute::network_mode(task) == "awsvpc" {
-            sources.push((
-                task.name().to_string(),
-                cfn::logical_id(&[task.name(), "SecurityGroup"]),
-                task.head,
-                format!("NFS from the tasks of {} {}", task.kind, task.name()),
-            ));
-            continue;
-        }
-        for capacity in compute::reachable_capacities(lowering.typed, task) {
-            sources.push((
-                capacity.name().to_string(),
-                super::capacity::instance_security_group_id(capacity.name()),
-                capacity.head,
-                format!("NFS from the instances of capacity {}", capacity.name()),
-            ));
+    for task in mounting_tasks(typed, volume) {
+        for group in compute::task_security_groups(typed, task) {
+            let owner = group.owner;
+            let description = if group.is_instance_group() {
+                format!("NFS from the instances of capacity {}", owner.name())
+            } else {
+                format!("NFS from the tasks of {} {}", owner.kind, owner.name())
+            };
+            sources.push((owner.name().to_string(), group.id, owner.head, description));
         }
     }
     sources
@@ -301,7 +296,7 @@ pub fn mount_points(lowering: &mut Lowering, task: &Obj, container: &Obj) -> Vec
 
 /// Adds the EFS volumes a task mounts to its task definition, and makes the
 /// task definition wait for the volumes' mount targets.
-fn task_volumes(lowering: &mut Lowering, task: &Obj) {
+fn task_volumes(lowering: &mut Lowering, task: &Obj, mount_targets: &IndexMap<&str, Vec<String>>) {
     let mut volumes: IndexMap<String, Json> = IndexMap::new();
     let mut waits = Vec::new();
     for container in task.blocks("container") {
@@ -332,8 +327,8 @@ fn task_volumes(lowering: &mut Lowering, task: &Obj) {
                     },
                 }),
             );
-            if let Some(declared) = lowering.typed.get("volume", volume) {
-                waits.extend(mount_target_ids(lowering, declared));
+            if let Some(ids) = mount_targets.get(volume) {
+                waits.extend(ids.iter().cloned());
             }
         }
     }

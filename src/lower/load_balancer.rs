@@ -9,8 +9,10 @@
 //! A route becomes a target group (IP targets for `awsvpc` tasks, instance
 //! targets for `bridge` and `host`), a listener rule per listener it attaches
 //! to (or the listener's default action when it has no path or host), an
-//! ingress rule on the service's security group from the load balancer's,
-//! and an entry in the service's `LoadBalancers`. Rule priorities not given
+//! ingress rule from the load balancer's security group on the service's
+//! (for `bridge` and `host` tasks, on the instance security groups of their
+//! capacities: `compute::task_security_groups`), and an entry in the
+//! service's `LoadBalancers`. Rule priorities not given
 //! are derived from each route alone (more specific rules first), so they
 //! do not change when other routes come or go.
 
@@ -239,8 +241,25 @@ fn security_group(lowering: &mut Lowering, lb: &Obj, vpc_id: &Json, vpc_cidr: Op
                         let Some(service) = lowering.typed.get("service", name) else {
                             continue;
                         };
-                        for (_, group) in task_groups(lowering, service) {
-                            sources.push(Source::Group(group, format!("service {name}")));
+                        // Bridge and host services share their instances'
+                        // group: one rule per group, or EC2 refuses the duplicate.
+                        for group in super::compute::task_security_groups(lowering.typed, service) {
+                            let source = group.group_id();
+                            if sources
+                                .iter()
+                                .any(|s| matches!(s, Source::Group(g, _) if *g == source))
+                            {
+                                continue;
+                            }
+                            let what = if group.is_instance_group() {
+                                format!(
+                                    "service {name} (instances of capacity {})",
+                                    group.owner.name()
+                                )
+                            } else {
+                                format!("service {name}")
+                            };
+                            sources.push(Source::Group(source, what));
                         }
                     }
                     Value::Str(cidr) => sources.push(Source::Cidr(json!(cidr), cidr.clone())),
@@ -597,11 +616,12 @@ fn ingress(lowering: &mut Lowering, lb: &Obj, route: &Planned) {
         "GroupId",
     );
     let ranges = receive_ranges(route.service, &task_ports(route));
-    for (capacity, task_group) in task_groups(lowering, route.service) {
+    for group in super::compute::task_security_groups(lowering.typed, route.service) {
         // Instance security groups are shared by every bridge or host service
         // of a capacity: one rule per pair of groups and ports, or EC2
         // refuses the duplicate.
-        let owner = capacity.as_deref().unwrap_or(service);
+        let owner = group.owner.name();
+        let task_group = group.group_id();
         for (from, to) in &ranges {
             let suffix = range_suffix(*from, *to);
             add_once(
@@ -632,9 +652,10 @@ fn ingress(lowering: &mut Lowering, lb: &Obj, route: &Planned) {
                         "FromPort": from,
                         "ToPort": to,
                         "DestinationSecurityGroupId": task_group,
-                        "Description": match &capacity {
-                            Some(capacity) => format!("To instances of capacity {capacity}"),
-                            None => format!("To service {service}"),
+                        "Description": if group.is_instance_group() {
+                            format!("To instances of capacity {owner}")
+                        } else {
+                            format!("To service {service}")
                         },
                     }),
                 ),
@@ -667,58 +688,6 @@ pub(super) fn receive_ranges(service: &Obj, ports: &[i64]) -> Vec<(i64, i64)> {
     } else {
         ports.iter().map(|p| (*p, *p)).collect()
     }
-}
-
-/// The security groups traffic to a service's tasks passes: its own for
-/// `awsvpc` tasks, else those of the EC2 capacities it runs on (with the
-/// capacity's name).
-pub(super) fn task_groups(lowering: &Lowering, service: &Obj) -> Vec<(Option<String>, Json)> {
-    if crate::rules::compute::network_mode(service) == "awsvpc" {
-        let id = cfn::logical_id(&[service.name(), "SecurityGroup"]);
-        return vec![(None, cfn::get_att(&id, "GroupId"))];
-    }
-    capacity_names(lowering, service)
-        .into_iter()
-        .filter(|capacity| {
-            lowering
-                .template
-                .resources
-                .get(&cfn::logical_id(&[capacity, "SecurityGroup"]))
-                .is_some_and(|r| r.resource_type == "AWS::EC2::SecurityGroup")
-        })
-        .map(|capacity| {
-            let id = cfn::logical_id(&[&capacity, "SecurityGroup"]);
-            (Some(capacity), cfn::get_att(&id, "GroupId"))
-        })
-        .collect()
-}
-
-/// The EC2 capacities a service may run on: its own `capacity` lines, else
-/// its cluster's, else every capacity of the program.
-fn capacity_names(lowering: &Lowering, service: &Obj) -> Vec<String> {
-    let lines = |obj: &Obj| -> Vec<String> {
-        obj.blocks("capacity")
-            .iter()
-            .map(|c| c.name().to_string())
-            .filter(|n| !n.is_empty())
-            .collect()
-    };
-    let own = lines(service);
-    if !own.is_empty() {
-        return own;
-    }
-    let cluster = service
-        .reference("cluster")
-        .and_then(|c| lowering.typed.get("cluster", c));
-    let from_cluster = cluster.map(lines).unwrap_or_default();
-    if !from_cluster.is_empty() {
-        return from_cluster;
-    }
-    lowering
-        .typed
-        .of_kind("capacity")
-        .map(|c| c.name().to_string())
-        .collect()
 }
 
 /// Replaces the `url` attribute of load balancers (written as

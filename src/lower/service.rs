@@ -34,7 +34,12 @@ fn service(lowering: &mut Lowering, obj: &Obj) {
     super::iam::execution_role(lowering, obj, &id("LogGroup"));
     task_definition(lowering, obj, &id("TaskDefinition"), fargate);
     if crate::rules::compute::network_mode(obj) == "awsvpc" {
-        security_group(lowering, obj, &id("SecurityGroup"), &network);
+        security_group(
+            lowering,
+            obj,
+            &super::compute::security_group_id(name),
+            &network,
+        );
     }
 
     let public = obj.str("subnets") == Some("public");
@@ -56,7 +61,7 @@ fn service(lowering: &mut Lowering, obj: &Obj) {
         "NetworkConfiguration": {
             "AwsvpcConfiguration": {
                 "Subnets": subnets,
-                "SecurityGroups": [cfn::get_att(&id("SecurityGroup"), "GroupId")],
+                "SecurityGroups": [cfn::get_att(&super::compute::security_group_id(name), "GroupId")],
                 "AssignPublicIp": assign_public_ip,
             }
         },

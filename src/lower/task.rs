@@ -43,7 +43,7 @@ fn scheduled_task(lowering: &mut Lowering, task: &Obj) {
     service::task_definition(lowering, task, &id("TaskDefinition"), fargate);
     compute::task_definition(lowering, task);
     if awsvpc {
-        service::security_group(lowering, task, &id("SecurityGroup"), &network);
+        service::security_group(lowering, task, &compute::security_group_id(name), &network);
     }
     schedule_role(lowering, task, &cluster_id);
     schedule(lowering, task, &cluster_id, &network, awsvpc);
@@ -156,7 +156,7 @@ fn schedule(
             "NetworkConfiguration".into(),
             json!({ "AwsvpcConfiguration": {
                 "Subnets": subnets,
-                "SecurityGroups": [cfn::get_att(&id("SecurityGroup"), "GroupId")],
+                "SecurityGroups": [cfn::get_att(&compute::security_group_id(name), "GroupId")],
                 "AssignPublicIp": assign,
             }}),
         );

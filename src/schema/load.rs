@@ -81,28 +81,45 @@ fn load(type_name: &str, text: &str) -> TypeInfo {
         }
     };
     let attributes = attributes(type_name, &raw);
-    let prepared = prepare(raw);
-    let validator = jsonschema::options()
-        .with_draft(Draft::Draft7)
-        .should_validate_formats(false)
-        .should_ignore_unknown_formats(true)
-        .build(&prepared)
-        .map_err(|error| error.to_string());
+    // Every bundled pattern compiles once fixed (a test checks it), so the
+    // schema is compiled without first trying each pattern on its own: that
+    // check cost as much as the compilation. Only if compiling fails are the
+    // patterns the regex engine rejects dropped, and the schema compiled again.
+    let validator = compile(&prepare_with(raw, false)).or_else(|error| {
+        serde_json::from_str::<Value>(text)
+            .map(|raw| compile(&prepare(raw)))
+            .unwrap_or(Err(error))
+    });
     TypeInfo {
         validator,
         attributes,
     }
 }
 
+fn compile(schema: &Value) -> Result<Validator, String> {
+    jsonschema::options()
+        .with_draft(Draft::Draft7)
+        .should_validate_formats(false)
+        .should_ignore_unknown_formats(true)
+        .build(schema)
+        .map_err(|error| error.to_string())
+}
+
 /// Turns a registry schema into one `jsonschema` compiles and that accepts
 /// intrinsic functions wherever a property value may stand.
-pub(crate) fn prepare(mut schema: Value) -> Value {
+pub(crate) fn prepare(schema: Value) -> Value {
+    prepare_with(schema, true)
+}
+
+/// [`prepare`], dropping the patterns the regex engine rejects only if
+/// `drop_broken_patterns` (testing every pattern is slow).
+fn prepare_with(mut schema: Value, drop_broken_patterns: bool) -> Value {
     if let Value::Object(root) = &mut schema {
         // Registry schemas name provider-definition meta-schemas no validator knows.
         root.remove("$schema");
         root.remove("$id");
     }
-    fix_keywords(&mut schema);
+    fix_keywords(&mut schema, drop_broken_patterns);
     transform(&mut schema);
     if let Value::Object(root) = &mut schema {
         let definitions = root
@@ -117,7 +134,7 @@ pub(crate) fn prepare(mut schema: Value) -> Value {
 }
 
 /// Fixes `$ref`s and regular expressions everywhere in the schema.
-fn fix_keywords(node: &mut Value) {
+fn fix_keywords(node: &mut Value, drop_broken_patterns: bool) {
     match node {
         Value::Object(map) => {
             for (key, value) in map.iter_mut() {
@@ -132,7 +149,7 @@ fn fix_keywords(node: &mut Value) {
                         let fixed = fix_regex(pattern);
                         *pattern = fixed;
                     }
-                    _ => fix_keywords(value),
+                    _ => fix_keywords(value, drop_broken_patterns),
                 }
             }
             if let Some(Value::Object(patterns)) = map.get_mut("patternProperties") {
@@ -144,6 +161,9 @@ fn fix_keywords(node: &mut Value) {
             }
             // A pattern the regex engine still rejects is dropped rather than
             // making the whole schema unusable.
+            if !drop_broken_patterns {
+                return;
+            }
             if let Some(Value::String(pattern)) = map.get("pattern")
                 && !regex_compiles(pattern)
             {
@@ -153,7 +173,9 @@ fn fix_keywords(node: &mut Value) {
                 patterns.retain(|pattern, _| regex_compiles(pattern));
             }
         }
-        Value::Array(items) => items.iter_mut().for_each(fix_keywords),
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|item| fix_keywords(item, drop_broken_patterns)),
         _ => {}
     }
 }
@@ -433,5 +455,31 @@ fn collect_property_attributes(
         }
     } else {
         out.insert(path.to_owned());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+    use super::*;
+
+    /// A pattern the regex engine rejects even after fixing does not make the
+    /// schema unusable: it is dropped, and the rest still validates.
+    #[test]
+    fn a_broken_pattern_is_dropped_on_the_slow_path() {
+        let text = r#"{
+            "type": "object",
+            "properties": {
+                "Name": { "type": "string", "pattern": "^(?<unclosed" },
+                "Size": { "type": "integer" }
+            },
+            "additionalProperties": false
+        }"#;
+        let info = load("Test::Broken::Pattern", text);
+        let validator = info.validator.as_ref().expect("compiles without the pattern");
+        assert!(validator.is_valid(&json!({ "Name": "anything", "Size": 3 })));
+        assert!(!validator.is_valid(&json!({ "Size": "three" })));
+        assert!(validator.is_valid(&json!({ "Size": { "Ref": "Size" } })));
     }
 }
