@@ -268,7 +268,10 @@ fn logical_ids_do_not_depend_on_other_declarations() {
     let mut blocks = top_level_chunks(&hello);
     blocks.reverse();
     let reordered = hello_resources(&blocks.join("\n\n"));
-    assert_eq!(base, reordered, "reordering declarations changed the template");
+    assert_eq!(
+        base, reordered,
+        "reordering declarations changed the template"
+    );
 
     // Unrelated declarations (before and after) add resources but rename
     // none, and leave the existing resources of other declarations alone.
@@ -285,7 +288,12 @@ fn logical_ids_do_not_depend_on_other_declarations() {
         grown.len() > base.len(),
         "the added declarations added no resource"
     );
-    for id in ["HelloService", "HelloTaskDefinition", "ProdCluster", "MainVpc"] {
+    for id in [
+        "HelloService",
+        "HelloTaskDefinition",
+        "ProdCluster",
+        "MainVpc",
+    ] {
         if base.contains_key(id) {
             assert_eq!(
                 base.get(id),
@@ -322,7 +330,10 @@ fn stdlib_is_clean_and_documented() {
         .iter()
         .map(|d| format!("{} {}", d.code, d.message))
         .collect();
-    assert!(problems.is_empty(), "the stdlib has problems: {problems:#?}");
+    assert!(
+        problems.is_empty(),
+        "the stdlib has problems: {problems:#?}"
+    );
     let mut undocumented = Vec::new();
     for kind in stdlib.kinds.values() {
         if kind.docs.iter().all(|line| line.trim().is_empty()) {
@@ -359,10 +370,10 @@ fn every_snapshot_belongs_to_a_fixture_or_example() {
         };
         for entry in entries.flatten() {
             let file = entry.file_name().to_string_lossy().into_owned();
-            if let Some(name) = file.strip_suffix(".snap") {
-                if !names.contains(name) {
-                    stale.push(format!("snapshots/{folder}/{file}"));
-                }
+            if let Some(name) = file.strip_suffix(".snap")
+                && !names.contains(name)
+            {
+                stale.push(format!("snapshots/{folder}/{file}"));
             }
         }
     }

@@ -106,11 +106,8 @@ fn analyze_bytes(bytes: &[u8]) -> Result<Analysis, String> {
         let analysis = driver::analyze(&vfs, &[PathBuf::from("input.ecs")]);
         let _ = driver::build(&analysis);
         // Rendering is part of the pipeline users see: it must not panic either.
-        let _ = ecsc::diagnostics::render::human_all(
-            &analysis.diagnostics,
-            &analysis.sources,
-            false,
-        );
+        let _ =
+            ecsc::diagnostics::render::human_all(&analysis.diagnostics, &analysis.sources, false);
         let _ = ecsc::diagnostics::render::json_all(&analysis.diagnostics, &analysis.sources);
         analysis
     }))
@@ -145,14 +142,23 @@ fn hostile_inputs() -> Vec<(&'static str, Vec<u8>)> {
     garbage.extend_from_slice(b"\0\0\0");
     vec![
         ("binary garbage with NUL bytes", garbage),
-        ("invalid UTF-8", b"let name = \"caf\xe9\"\n\xff\xfe\n".to_vec()),
-        ("100k nested `[`", format!("let x = {}", "[".repeat(100_000)).into_bytes()),
+        (
+            "invalid UTF-8",
+            b"let name = \"caf\xe9\"\n\xff\xfe\n".to_vec(),
+        ),
+        (
+            "100k nested `[`",
+            format!("let x = {}", "[".repeat(100_000)).into_bytes(),
+        ),
         (
             "100k nested `[` closed",
             format!("let x = {}1{}", "[".repeat(100_000), "]".repeat(100_000)).into_bytes(),
         ),
         ("100k nested `/*`", "/*".repeat(100_000).into_bytes()),
-        ("100k nested `{`", format!("network main {}", "{".repeat(100_000)).into_bytes()),
+        (
+            "100k nested `{`",
+            format!("network main {}", "{".repeat(100_000)).into_bytes(),
+        ),
         ("a lone `}`", b"}".to_vec()),
         ("an unclosed string at the end", b"let a = \"".to_vec()),
         ("an unclosed comment at the end", b"/*".to_vec()),
@@ -189,22 +195,29 @@ fn hostile_inputs_exit_1_from_the_binary() {
         for args in [vec!["check", name.as_str()], vec!["build", name.as_str()]] {
             let run = ecsc(dir.path(), &args);
             assert_eq!(run.code, 1, "{what}: {args:?} exited {}", run.code);
-            assert!(run.stdout.is_empty() || args[0] == "check", "{what}: wrote a template");
+            assert!(
+                run.stdout.is_empty() || args[0] == "check",
+                "{what}: wrote a template"
+            );
         }
         let run = ecsc(dir.path(), &["check", "--format", "json", &name]);
         assert_eq!(run.code, 1, "{what}: --format json exited {}", run.code);
         let parsed: serde_json::Value =
             serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{what}: {e}"));
-        assert!(
-            parsed.as_array().is_some_and(|a| !a.is_empty()),
-            "{what}"
-        );
+        assert!(parsed.as_array().is_some_and(|a| !a.is_empty()), "{what}");
     }
 }
 
 #[test]
 fn empty_files_are_empty_programs() {
-    for text in ["", "\n", "   \n\t\n", "// only a comment\n", "/* only a comment */", "\u{FEFF}"] {
+    for text in [
+        "",
+        "\n",
+        "   \n\t\n",
+        "// only a comment\n",
+        "/* only a comment */",
+        "\u{FEFF}",
+    ] {
         let analysis = analyze_bytes(text.as_bytes()).expect("no panic");
         assert!(
             analysis.diagnostics.is_empty(),
@@ -249,7 +262,12 @@ fn a_5_mb_program_is_compiled() {
     let dir = temp();
     write(dir.path(), "big.ecs", &text);
     let run = ecsc(dir.path(), &["check", "big.ecs"]);
-    assert_eq!(run.code, 0, "{}", run.stderr.chars().take(2000).collect::<String>());
+    assert_eq!(
+        run.code,
+        0,
+        "{}",
+        run.stderr.chars().take(2000).collect::<String>()
+    );
 }
 
 // ---- mutations -----------------------------------------------------------
@@ -271,7 +289,11 @@ impl Rng {
     }
 
     fn below(&mut self, n: usize) -> usize {
-        if n == 0 { 0 } else { (self.next() % n as u64) as usize }
+        if n == 0 {
+            0
+        } else {
+            (self.next() % n as u64) as usize
+        }
     }
 }
 
@@ -360,7 +382,11 @@ fn mutated_examples_exit_0_or_1_from_the_binary() {
         write(dir.path(), &name, &mutated);
         let analysis = analyze_bytes(&mutated).expect("no panic");
         let run = ecsc(dir.path(), &["check", &name]);
-        let expected = if analysis.diagnostics.has_errors() { 1 } else { 0 };
+        let expected = if analysis.diagnostics.has_errors() {
+            1
+        } else {
+            0
+        };
         // Imports of the mutated example are missing here, and E1005 is an error:
         // exit codes agree with the library either way.
         assert!(
@@ -425,7 +451,10 @@ fn exit_codes_for_good_and_bad_programs() {
     assert_eq!(ecsc(dir.path(), &["check", "good.ecs"]).code, 0);
     assert_eq!(ecsc(dir.path(), &["check", "bad.ecs"]).code, 1);
     assert_eq!(ecsc(dir.path(), &["check", "good.ecs", "bad.ecs"]).code, 1);
-    assert_eq!(ecsc(dir.path(), &["check", "bad.ecs", "missing.ecs"]).code, 2);
+    assert_eq!(
+        ecsc(dir.path(), &["check", "bad.ecs", "missing.ecs"]).code,
+        2
+    );
     let run = ecsc(dir.path(), &["build", "bad.ecs"]);
     assert_eq!(run.code, 1);
     assert!(run.stdout.is_empty(), "a failed build printed a template");
@@ -496,7 +525,10 @@ fn assert_json_diagnostics(text: &str, code: &str) {
             assert!(diag.get(field).is_some(), "no `{field}` in {diag}");
         }
         for field in ["line", "column", "end_line", "end_column"] {
-            assert!(diag[field].as_u64().is_some_and(|n| n >= 1), "{field} in {diag}");
+            assert!(
+                diag[field].as_u64().is_some_and(|n| n >= 1),
+                "{field} in {diag}"
+            );
         }
         assert!(diag["labels"].is_array());
         assert!(["error", "warning"].contains(&diag["severity"].as_str().unwrap_or("")));
@@ -516,7 +548,10 @@ fn json_diagnostics_have_every_field() {
     assert_json_diagnostics(&run.stdout, "E2001");
     let diag = &serde_json::from_str::<serde_json::Value>(&run.stdout).expect("JSON")[0];
     assert_eq!(diag["file"], "bad.ecs");
-    assert_eq!((diag["line"].as_u64(), diag["column"].as_u64()), (Some(1), Some(16)));
+    assert_eq!(
+        (diag["line"].as_u64(), diag["column"].as_u64()),
+        (Some(1), Some(16))
+    );
     assert_eq!(
         (diag["end_line"].as_u64(), diag["end_column"].as_u64()),
         (Some(1), Some(20))
@@ -545,7 +580,10 @@ fn a_failed_build_leaves_the_previous_output_alone() {
     let out = write(dir.path(), "out.json", "previous contents\n");
     let run = ecsc(dir.path(), &["build", "bad.ecs", "-o", "out.json"]);
     assert_eq!(run.code, 1);
-    assert_eq!(std::fs::read(&out).expect("out.json"), b"previous contents\n");
+    assert_eq!(
+        std::fs::read(&out).expect("out.json"),
+        b"previous contents\n"
+    );
 
     let run = ecsc(dir.path(), &["build", "good.ecs", "-o", "out.json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);

@@ -105,8 +105,7 @@ fn every_code_is_explained_with_a_working_example_and_fix() {
             Some(_) if listed(FIX_NOT_STANDALONE, code) => {}
             Some(fix) => {
                 let compiled = compile_text("fix.ecs", &fix);
-                if compiled.codes().contains(code.as_str()) || compiled.diagnostics().has_errors()
-                {
+                if compiled.codes().contains(code.as_str()) || compiled.diagnostics().has_errors() {
                     failures.push(format!(
                         "{file}: the fixed program still fails:\n{}",
                         compiled.summary()

@@ -53,7 +53,12 @@ impl Window {
             offset
         };
         let low = spans.iter().map(|s| clamp(s.start)).min().unwrap_or(0);
-        let high = spans.iter().map(|s| clamp(s.end)).max().unwrap_or(0).max(low);
+        let high = spans
+            .iter()
+            .map(|s| clamp(s.end))
+            .max()
+            .unwrap_or(0)
+            .max(low);
         let line_start = |at: usize| {
             text.get(..at)
                 .and_then(|before| before.rfind('\n'))

@@ -96,7 +96,9 @@ pub fn ecs_files(dir: &str) -> Vec<PathBuf> {
         };
         for entry in entries.flatten() {
             let rel = rel.join(entry.file_name());
-            let Ok(kind) = entry.file_type() else { continue };
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
             if kind.is_dir() {
                 walk(base, &rel, out);
             } else if rel.extension().is_some_and(|e| e == "ecs") {
