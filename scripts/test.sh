@@ -14,5 +14,5 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 scripts/setup-cfn-lint.sh >/dev/null
-cargo test --all-targets "$@"
+cargo test --no-fail-fast --all-targets "$@"
 cargo test --doc "$@"

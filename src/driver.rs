@@ -59,10 +59,15 @@ pub fn analyze(vfs: &dyn Vfs, roots: &[PathBuf]) -> Analysis {
     let mut diags = Diagnostics::new();
     let mut queue: Vec<(PathBuf, Option<Span>)> = roots.iter().map(|r| (r.clone(), None)).collect();
     queue.reverse();
+    // Files already read, by normalised path: `./b.ecs`, `b.ecs` and
+    // `sub/../b.ecs` are one file (read once; an import cycle ends).
+    let mut seen: Vec<PathBuf> = Vec::new();
     while let Some((path, imported_at)) = queue.pop() {
-        if analysis.read_paths.contains(&path) {
+        let key = normalize(&path);
+        if seen.contains(&key) {
             continue;
         }
+        seen.push(key);
         analysis.read_paths.push(path.clone());
         let bytes = match vfs.read(&path) {
             Ok(bytes) => bytes,
@@ -86,7 +91,7 @@ pub fn analyze(vfs: &dyn Vfs, roots: &[PathBuf]) -> Analysis {
         for stmt in &parsed.stmts {
             if let ast::StmtKind::Import { path: import } = &stmt.kind {
                 let base = path.parent().unwrap_or(Path::new(""));
-                queue.push((base.join(&import.node), Some(import.span)));
+                queue.push((normalize(&base.join(&import.node)), Some(import.span)));
             }
         }
         analysis.files.push((file, parsed));
@@ -105,6 +110,33 @@ pub fn analyze(vfs: &dyn Vfs, roots: &[PathBuf]) -> Analysis {
     analysis.references = references;
     analysis.diagnostics = diags;
     analysis
+}
+
+/// Removes `.` and resolves `..` lexically (`a/./b/../c.ecs` -> `a/c.ecs`),
+/// without touching the file system, which may not be the disk.
+fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) {
+                    out.pop();
+                } else if !matches!(
+                    out.components().next_back(),
+                    Some(Component::RootDir | Component::Prefix(_))
+                ) {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
 }
 
 /// Analyses one in-memory text as if it were the file `path`.

@@ -12,7 +12,8 @@
 //! * **limits** CloudFormation enforces (counts, logical ids, template size).
 //!
 //! Schemas are compiled lazily, once per process, only for the types that
-//! appear (see [`warm_up`] to compile them ahead of time).
+//! appear and the properties their resources use (see [`warm_up`] to compile
+//! them ahead of time).
 
 mod embedded;
 mod load;
@@ -95,11 +96,12 @@ pub fn check_template(template: &Value) -> Vec<TemplateProblem> {
 }
 
 /// Compiles the validators for `types` now rather than on first use (for
-/// benchmarks, or to move the cost off a latency-sensitive path). Unknown
-/// types are ignored.
+/// benchmarks, or to move the cost off a latency-sensitive path), for every
+/// property of the types (a build compiles only the properties its template
+/// uses). Unknown types are ignored.
 pub fn warm_up(types: &[&str]) {
     for type_name in types {
-        let _ = load::type_info(type_name);
+        let _ = load::validator(type_name, &load::Shape::full());
     }
 }
 
@@ -138,6 +140,20 @@ fn check_resources(template: &Value, problems: &mut Vec<TemplateProblem>) {
         return;
     };
     let empty = Value::Object(serde_json::Map::new());
+    // One validator per type, compiled for the properties its resources use.
+    let mut shapes: std::collections::BTreeMap<&str, load::Shape> = Default::default();
+    for resource in resources.values() {
+        if let Some(type_name) = resource.get("Type").and_then(Value::as_str) {
+            let shape = shapes.entry(type_name).or_default();
+            if let Some(properties) = resource.get("Properties") {
+                shape.add(properties);
+            }
+        }
+    }
+    let validators: std::collections::BTreeMap<&str, Option<load::Compiled>> = shapes
+        .iter()
+        .map(|(type_name, shape)| (*type_name, load::validator(type_name, shape)))
+        .collect();
     for (id, resource) in resources {
         let base = pointer_push("/Resources", id);
         let problem = |pointer: String, message: String, kind: ProblemKind| TemplateProblem {
@@ -162,7 +178,7 @@ fn check_resources(template: &Value, problems: &mut Vec<TemplateProblem>) {
             ));
             continue;
         };
-        let Some(info) = load::type_info(type_name) else {
+        let Some(compiled) = validators.get(type_name).cloned().flatten() else {
             problems.push(problem(
                 pointer_push(&base, "Type"),
                 format!("resource type {type_name} has no schema"),
@@ -171,7 +187,7 @@ fn check_resources(template: &Value, problems: &mut Vec<TemplateProblem>) {
             continue;
         };
         let properties_pointer = pointer_push(&base, "Properties");
-        let validator = match &info.validator {
+        let validator = match compiled.as_ref() {
             Ok(validator) => validator,
             Err(error) => {
                 problems.push(problem(
@@ -589,8 +605,8 @@ mod tests {
     #[test]
     fn every_bundled_schema_compiles() {
         for name in known_types() {
-            let info = load::type_info(name).unwrap();
-            if let Err(error) = &info.validator {
+            let compiled = load::validator(name, &load::Shape::full()).unwrap();
+            if let Err(error) = compiled.as_ref() {
                 panic!("{name}: {error}");
             }
         }
