@@ -12,7 +12,6 @@
     clippy::todo
 )]
 
-pub mod schema;
 pub mod cfn;
 pub mod cli;
 pub mod diagnostics;
@@ -23,6 +22,7 @@ pub mod lower;
 pub mod lsp;
 pub mod resolve;
 pub mod rules;
+pub mod schema;
 pub mod source;
 pub mod span;
 pub mod stdlib;

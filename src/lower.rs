@@ -12,9 +12,9 @@ mod cluster;
 pub mod container;
 pub mod efs;
 pub mod iam;
+mod network;
 pub mod repository;
 pub mod secrets;
-mod network;
 mod service;
 // ---- compute and scheduling
 pub mod capacity;
@@ -70,7 +70,14 @@ impl<'a> Lowering<'a> {
     /// The JSON form of a value: literals as JSON, parameters as `Ref`,
     /// attributes as `Fn::GetAtt`.
     pub fn json(&self, val: &Val) -> Json {
-        value_json(&val.value)
+        match &val.value {
+            // An existing VPC has no VPC resource: its ID is what the user gave.
+            Value::Attr { kind, decl, attr } if kind == "network" && attr == "id" => self
+                .networks
+                .get(decl)
+                .map_or_else(|| value_json(&val.value), |network| network.vpc_id.clone()),
+            _ => value_json(&val.value),
+        }
     }
 }
 
@@ -176,6 +183,7 @@ fn parameters(lowering: &mut Lowering) {
                     .join(",")
             ),
             Value::Int(n) => json!(n.to_string()),
+            Value::Number(n) => json!(crate::types::units::trim_number(*n)),
             other => value_json(other),
         });
         lowering.template.parameters.insert(

@@ -12,13 +12,13 @@ mod fargate;
 mod network;
 mod workload;
 // ---- compute and scheduling
+pub mod autoscale;
 mod capacity;
 pub mod compute;
 mod ec2;
+mod outputs;
 pub mod placement;
 pub mod schedule;
-pub mod autoscale;
-mod outputs;
 pub mod traffic;
 // ---- security, storage, containers (E32xx)
 pub mod containers;
@@ -38,17 +38,29 @@ pub const RULES: &[(&str, Rule)] = &[
     // ---- network and sizing (E30xx)
     ("fargate-platform-too-old", fargate::platform_too_old),
     ("ephemeral-storage-size", fargate::ephemeral_storage_size),
-    ("ephemeral-storage-not-fargate", fargate::ephemeral_storage_not_fargate),
+    (
+        "ephemeral-storage-not-fargate",
+        fargate::ephemeral_storage_not_fargate,
+    ),
     ("no-container", workload::has_container),
     ("invalid-vpc-cidr", network::cidr_valid),
     ("vpc-cidr-size", network::cidr_size),
     ("network-zones", network::zones),
-    ("existing-vpc-without-subnets", network::existing_vpc_subnets),
+    (
+        "existing-vpc-without-subnets",
+        network::existing_vpc_subnets,
+    ),
     ("subnets-without-vpc-id", network::subnets_without_vpc),
     ("missing-public-subnets", network::missing_subnets),
     ("too-many-subnets", network::too_many_subnets),
-    ("public-subnet-without-public-ip", network::public_subnet_without_public_ip),
-    ("private-subnet-without-nat", network::private_subnet_without_nat),
+    (
+        "public-subnet-without-public-ip",
+        network::public_subnet_without_public_ip,
+    ),
+    (
+        "private-subnet-without-nat",
+        network::private_subnet_without_nat,
+    ),
     ("ignored-network-field", network::ignored_new_vpc_fields),
     // ---- compute and scheduling
     ("launch-and-capacity", capacity::launch_and_strategy),
@@ -82,7 +94,10 @@ pub const RULES: &[(&str, Rule)] = &[
     ("container-dependencies", containers::dependency_targets),
     ("container-dependency-cycles", containers::dependency_cycles),
     ("health-check-ranges", containers::health_check_ranges),
-    ("container-memory-reservation", containers::memory_reservation),
+    (
+        "container-memory-reservation",
+        containers::memory_reservation,
+    ),
     ("containers-fit-task", containers::containers_fit_task),
     ("container-ports", containers::container_ports),
     ("tag-needs-repository", containers::tag_needs_repository),

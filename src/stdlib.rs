@@ -23,7 +23,10 @@ pub const FILES: &[(&str, &str)] = &[
     ("task.ecs", include_str!("../stdlib/task.ecs")),
     ("security.ecs", include_str!("../stdlib/security.ecs")),
     ("storage.ecs", include_str!("../stdlib/storage.ecs")),
-    ("load_balancer.ecs", include_str!("../stdlib/load_balancer.ecs")),
+    (
+        "load_balancer.ecs",
+        include_str!("../stdlib/load_balancer.ecs"),
+    ),
     ("discovery.ecs", include_str!("../stdlib/discovery.ecs")),
 ];
 

@@ -72,10 +72,7 @@ fn ten_services_build_and_pass_schema_validation() {
     let artifact = build(10);
     // Only the note that a template this size is deployed from S3.
     let warnings = codes(&artifact.warnings);
-    assert!(
-        warnings.iter().all(|code| code == "W5001"),
-        "{warnings:?}"
-    );
+    assert!(warnings.iter().all(|code| code == "W5001"), "{warnings:?}");
     let scaling_policies = artifact
         .template
         .resources
@@ -102,7 +99,9 @@ fn fifty_services_only_exceed_stack_limits() {
         .collect();
     assert!(!errors.is_empty());
     assert!(
-        errors.iter().all(|diagnostic| diagnostic.code == Code::E5003),
+        errors
+            .iter()
+            .all(|diagnostic| diagnostic.code == Code::E5003),
         "{:?}",
         codes(&diagnostics)
     );

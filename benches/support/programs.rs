@@ -116,9 +116,7 @@ fn header(out: &mut String, n: usize) {
 }
 
 fn network(out: &mut String) {
-    out.push_str(
-        "network main {\n  cidr  = \"10.0.0.0/16\"\n  zones = 2\n  nat   = single\n}\n\n",
-    );
+    out.push_str("network main {\n  cidr  = \"10.0.0.0/16\"\n  zones = 2\n  nat   = single\n}\n\n");
 }
 
 fn cluster(out: &mut String) {

@@ -73,8 +73,7 @@ struct Cached {
 const TYPE_COUNT: usize = SCHEMAS.len();
 
 static INFO: [OnceLock<TypeInfo>; TYPE_COUNT] = [const { OnceLock::new() }; TYPE_COUNT];
-static VALIDATORS: [Mutex<Option<Cached>>; TYPE_COUNT] =
-    [const { Mutex::new(None) }; TYPE_COUNT];
+static VALIDATORS: [Mutex<Option<Cached>>; TYPE_COUNT] = [const { Mutex::new(None) }; TYPE_COUNT];
 
 fn index_of(type_name: &str) -> Option<usize> {
     SCHEMAS
@@ -88,10 +87,12 @@ pub(crate) fn type_info(type_name: &str) -> Option<&'static TypeInfo> {
     let index = index_of(type_name)?;
     let (name, text) = SCHEMAS.get(index)?;
     let slot = INFO.get(index)?;
-    Some(slot.get_or_init(|| TypeInfo {
-        attributes: serde_json::from_str(text)
-            .ok()
-            .and_then(|raw| attributes(name, &raw)),
+    Some(slot.get_or_init(|| {
+        TypeInfo {
+            attributes: serde_json::from_str(text)
+                .ok()
+                .and_then(|raw| attributes(name, &raw)),
+        }
     }))
 }
 
@@ -267,7 +268,11 @@ fn prune_schema(mut schema: Value, shape: &Shape) -> Value {
     // In their original order, so the result does not depend on the walk.
     let pruned: Map<String, Value> = original
         .keys()
-        .filter_map(|name| pruned.remove(name).map(|definition| (name.clone(), definition)))
+        .filter_map(|name| {
+            pruned
+                .remove(name)
+                .map(|definition| (name.clone(), definition))
+        })
         .collect();
     if let Value::Object(root) = &mut schema {
         root.insert("definitions".to_owned(), Value::Object(pruned));
@@ -747,7 +752,12 @@ fn collect_property_attributes(
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )]
 
     use super::*;
 
@@ -855,7 +865,10 @@ mod tests {
         shape.add(&json!({ "Used": { "X": 1 } }));
         let pruned = prune_schema(schema, &shape);
         assert_eq!(pruned["properties"]["Unused"], json!(true));
-        assert_eq!(pruned["definitions"]["Outer"]["properties"]["Y"], json!(true));
+        assert_eq!(
+            pruned["definitions"]["Outer"]["properties"]["Y"],
+            json!(true)
+        );
         let definitions: Vec<&String> = pruned["definitions"].as_object().unwrap().keys().collect();
         assert_eq!(definitions, ["Outer", "Inner"]);
         // A reference outside the definitions: nothing is pruned.
