@@ -61,6 +61,7 @@ TYPES = [
     "AWS::ECR::Repository",
     "AWS::SecretsManager::Secret",
     "AWS::SSM::Parameter",
+    "AWS::CloudFormation::WaitConditionHandle",
 ]
 
 REGION = "us-east-1"

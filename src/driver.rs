@@ -196,18 +196,6 @@ pub fn build(analysis: &Analysis) -> Result<Artifact, Diagnostics> {
         return Err(analysis.diagnostics.clone());
     }
     let (template, mut diags) = lower::lower(&analysis.typed);
-    if template.resources.is_empty() {
-        let file = analysis
-            .files
-            .first()
-            .map(|(file, _)| *file)
-            .unwrap_or_default();
-        diags.push(
-            Diagnostic::new(Code::E4001, Span::new(file, 0, 0), "the program declares nothing to deploy")
-                .with_primary_label("no resource comes from this file")
-                .with_help("CloudFormation needs at least one resource: declare a `network`, `cluster` or `service`"),
-        );
-    }
     let json = template.to_json();
     for problem in schema::check_template(&json) {
         diags.push(problem_diagnostic(

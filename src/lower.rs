@@ -165,6 +165,18 @@ pub fn lower(typed: &Typed) -> (Template, Diagnostics) {
     // Keep last before outputs: builds role policies from every module's grants.
     iam::finish(&mut lowering);
     outputs(&mut lowering);
+    if lowering.template.resources.is_empty() {
+        // CloudFormation rejects a template without resources; a program of
+        // only parameters and outputs still deploys, with this no-op handle.
+        lowering.template.resources.insert(
+            "Placeholder".to_string(),
+            Resource::new(
+                "AWS::CloudFormation::WaitConditionHandle",
+                Default::default(),
+                json!({}),
+            ),
+        );
+    }
     load_balancer::resolve_urls(&mut lowering);
     (lowering.template, lowering.diags)
 }

@@ -20,6 +20,8 @@ mod load;
 mod refs;
 
 use serde_json::Value;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::{ValidationError, Validator};
@@ -83,9 +85,23 @@ pub fn check_template(template: &Value) -> Vec<TemplateProblem> {
         });
         return problems;
     }
-    check_resources(template, &mut problems);
-    refs::check(template, &mut problems);
-    check_limits(template, &mut problems);
+    // The checks only read the template: references and limits are checked
+    // on a second thread while the resources are (both cores of a small
+    // machine are used; the problems are sorted below).
+    let others = std::thread::scope(|scope| {
+        let others = scope.spawn(|| {
+            let mut problems = Vec::new();
+            refs::check(template, &mut problems);
+            check_limits(template, &mut problems);
+            problems
+        });
+        check_resources(template, &mut problems);
+        others.join()
+    });
+    match others {
+        Ok(others) => problems.extend(others),
+        Err(panicked) => std::panic::resume_unwind(panicked),
+    }
     problems.sort_by(|a, b| {
         a.pointer
             .cmp(&b.pointer)
@@ -139,46 +155,83 @@ fn check_resources(template: &Value, problems: &mut Vec<TemplateProblem>) {
         });
         return;
     };
-    let empty = Value::Object(serde_json::Map::new());
-    // One validator per type, compiled for the properties its resources use.
-    let mut shapes: std::collections::BTreeMap<&str, load::Shape> = Default::default();
-    for resource in resources.values() {
-        if let Some(type_name) = resource.get("Type").and_then(Value::as_str) {
-            let shape = shapes.entry(type_name).or_default();
-            if let Some(properties) = resource.get("Properties") {
-                shape.add(properties);
-            }
-        }
-    }
-    let validators: std::collections::BTreeMap<&str, Option<load::Compiled>> = shapes
-        .iter()
-        .map(|(type_name, shape)| (*type_name, load::validator(type_name, shape)))
-        .collect();
+    // The resources of each type, and the properties they use (a validator
+    // is compiled for those only, see `load::Shape`).
+    let mut by_type: BTreeMap<&str, (load::Shape, Vec<(&String, Option<&Value>)>)> =
+        BTreeMap::new();
     for (id, resource) in resources {
         let base = pointer_push("/Resources", id);
+        let Some(type_name) = resource.get("Type") else {
+            problems.push(TemplateProblem {
+                logical_id: Some(id.clone()),
+                pointer: base,
+                message: "resource has no type".to_owned(),
+                kind: ProblemKind::Schema,
+            });
+            continue;
+        };
+        let Some(type_name) = type_name.as_str() else {
+            problems.push(TemplateProblem {
+                logical_id: Some(id.clone()),
+                pointer: pointer_push(&base, "Type"),
+                message: "resource type must be a string".to_owned(),
+                kind: ProblemKind::Schema,
+            });
+            continue;
+        };
+        let (shape, members) = by_type.entry(type_name).or_default();
+        let properties = resource.get("Properties");
+        if let Some(properties) = properties {
+            shape.add(properties);
+        }
+        members.push((id, properties));
+    }
+    // Each type's schema is compiled, then its resources validated, on
+    // whichever of two threads is free, the largest schemas first.
+    let mut work: Vec<(&str, &(load::Shape, Vec<(&String, Option<&Value>)>))> = by_type
+        .iter()
+        .map(|(type_name, group)| (*type_name, group))
+        .collect();
+    work.sort_by_key(|(type_name, _)| std::cmp::Reverse(load::schema_size(type_name)));
+    let next = AtomicUsize::new(0);
+    let worker = || {
+        let mut found = Vec::new();
+        while let Some((type_name, (shape, members))) =
+            work.get(next.fetch_add(1, Ordering::Relaxed))
+        {
+            check_type(type_name, shape, members, &mut found);
+        }
+        found
+    };
+    let helped = std::thread::scope(|scope| {
+        let helper = scope.spawn(worker);
+        problems.extend(worker());
+        helper.join()
+    });
+    match helped {
+        Ok(found) => problems.extend(found),
+        Err(panicked) => std::panic::resume_unwind(panicked),
+    }
+}
+
+/// Validates the resources of one type.
+fn check_type(
+    type_name: &str,
+    shape: &load::Shape,
+    members: &[(&String, Option<&Value>)],
+    problems: &mut Vec<TemplateProblem>,
+) {
+    let compiled = load::validator(type_name, shape);
+    let empty = Value::Object(serde_json::Map::new());
+    for (id, properties) in members {
+        let base = pointer_push("/Resources", id);
         let problem = |pointer: String, message: String, kind: ProblemKind| TemplateProblem {
-            logical_id: Some(id.clone()),
+            logical_id: Some((*id).clone()),
             pointer,
             message,
             kind,
         };
-        let Some(type_name) = resource.get("Type") else {
-            problems.push(problem(
-                base.clone(),
-                "resource has no type".to_owned(),
-                ProblemKind::Schema,
-            ));
-            continue;
-        };
-        let Some(type_name) = type_name.as_str() else {
-            problems.push(problem(
-                pointer_push(&base, "Type"),
-                "resource type must be a string".to_owned(),
-                ProblemKind::Schema,
-            ));
-            continue;
-        };
-        let Some(compiled) = validators.get(type_name).cloned().flatten() else {
+        let Some(compiled) = &compiled else {
             problems.push(problem(
                 pointer_push(&base, "Type"),
                 format!("resource type {type_name} has no schema"),
@@ -198,7 +251,7 @@ fn check_resources(template: &Value, problems: &mut Vec<TemplateProblem>) {
                 continue;
             }
         };
-        let properties = resource.get("Properties").unwrap_or(&empty);
+        let properties = properties.unwrap_or(&empty);
         if !properties.is_object() {
             problems.push(problem(
                 properties_pointer,
@@ -436,7 +489,7 @@ fn check_limits(template: &Value, problems: &mut Vec<TemplateProblem>) {
             }
         }
     }
-    let size = serde_json::to_string(template).map_or(0, |text| text.len());
+    let size = serialized_len(template);
     if size > MAX_TEMPLATE_BYTES {
         problems.push(TemplateProblem {
             logical_id: None,
@@ -456,6 +509,23 @@ fn check_limits(template: &Value, problems: &mut Vec<TemplateProblem>) {
             kind: ProblemKind::LimitWarning,
         });
     }
+}
+
+/// The length of `value` serialised compactly, counted without building the
+/// text (over a megabyte for large programs).
+fn serialized_len(value: &Value) -> usize {
+    struct Counter(usize);
+    impl std::io::Write for Counter {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 += bytes.len();
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut counter = Counter(0);
+    serde_json::to_writer(&mut counter, value).map_or(0, |()| counter.0)
 }
 
 #[cfg(test)]

@@ -49,6 +49,11 @@ pub fn parse(file: FileId, text: &str, diags: &mut Diagnostics) -> ast::File {
         );
         return ast::File::default();
     }
+    if text.len() >= PARALLEL_BYTES
+        && let Some(stmts) = parse_halves(file, text, &scanned, diags)
+    {
+        return ast::File { stmts };
+    }
     match EcsParser::parse(Rule::file, text) {
         Ok(pairs) => {
             let mut builder = builder::Builder {
@@ -65,6 +70,52 @@ pub fn parse(file: FileId, text: &str, diags: &mut Diagnostics) -> ast::File {
         }
         Err(_) => recover(file, text, &scanned, diags),
     }
+}
+
+/// Files from this size on are parsed in two halves on two threads.
+const PARALLEL_BYTES: usize = 16 * 1024;
+
+/// Parses the two halves of a large file (split at the top-level declaration
+/// nearest the middle) at the same time, as error recovery parses chunks;
+/// `None` if either half does not parse (the whole file is then parsed again,
+/// to report the errors as usual). Parsing is the largest cost that grows
+/// with the size of a program.
+fn parse_halves(
+    file: FileId,
+    text: &str,
+    scanned: &scan::Scanned,
+    diags: &mut Diagnostics,
+) -> Option<Vec<ast::Stmt>> {
+    let middle = text.len() / 2;
+    let cut = scanned
+        .chunks(text.len(), true)
+        .iter()
+        .map(|(start, _)| *start)
+        .filter(|start| *start > 0)
+        .min_by_key(|start| start.abs_diff(middle))?;
+    let (first, second) = (text.get(..cut)?, text.get(cut..)?);
+    let (ours, theirs) = std::thread::scope(|scope| {
+        let theirs = scope.spawn(move || {
+            let mut stmts = Vec::new();
+            let mut diags = Diagnostics::new();
+            parse_chunk(file, second, cut, &mut stmts, &mut diags)
+                .ok()
+                .map(|()| (stmts, diags))
+        });
+        let mut stmts = Vec::new();
+        let mut ours = Diagnostics::new();
+        let ok = parse_chunk(file, first, 0, &mut stmts, &mut ours).is_ok();
+        (ok.then_some((stmts, ours)), theirs.join())
+    });
+    let theirs = match theirs {
+        Ok(theirs) => theirs,
+        Err(panicked) => std::panic::resume_unwind(panicked),
+    };
+    let ((mut stmts, ours), (rest, their_diags)) = (ours?, theirs?);
+    stmts.extend(rest);
+    diags.extend(ours);
+    diags.extend(their_diags);
+    Some(stmts)
 }
 
 /// Parses each top-level chunk on its own.
@@ -172,4 +223,53 @@ fn chunk_error(
     let detail = EcsParser::parse(Rule::file, chunk).err();
     pest::set_error_detail(false);
     error::syntax_error(error, detail.as_ref(), file, chunk, offset)
+}
+
+#[cfg(test)]
+mod parallel_tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+    use super::*;
+
+    fn large_program(broken: Option<usize>) -> String {
+        (0..300)
+            .map(|i| {
+                let cpu = if broken == Some(i) { "= =" } else { "= 256" };
+                format!(
+                    "/// Service {i}.\nservice s{i} {{\n  cpu {cpu}\n  container app {{ image = \"x:{i}\" }}\n}}\n\n"
+                )
+            })
+            .collect()
+    }
+
+    /// A large file parsed in two halves gives the tree of one parse.
+    #[test]
+    fn halves_parse_like_the_whole_file() {
+        let text = large_program(None);
+        assert!(text.len() >= PARALLEL_BYTES);
+        let mut diags = Diagnostics::new();
+        let halves = parse(FileId(3), &text, &mut diags);
+        let pairs = EcsParser::parse(Rule::file, &text).unwrap();
+        let mut whole_diags = Diagnostics::new();
+        let mut builder = builder::Builder {
+            file: FileId(3),
+            offset: 0,
+            diags: &mut whole_diags,
+        };
+        let whole = builder.stmts(pairs.into_iter().next().unwrap().into_inner());
+        assert_eq!(halves.stmts, whole);
+        assert_eq!(diags.len(), whole_diags.len());
+    }
+
+    /// An error in either half is reported as for any file.
+    #[test]
+    fn errors_in_a_half_are_reported() {
+        for broken in [3, 250] {
+            let text = large_program(Some(broken));
+            let mut diags = Diagnostics::new();
+            let parsed = parse(FileId(3), &text, &mut diags);
+            assert!(diags.has_errors(), "error in service {broken} not reported");
+            assert!(parsed.stmts.len() >= 299);
+        }
+    }
 }

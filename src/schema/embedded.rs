@@ -19,6 +19,7 @@ schema_table! {
     "AWS::ApplicationAutoScaling::ScalableTarget" => "aws-applicationautoscaling-scalabletarget.json",
     "AWS::ApplicationAutoScaling::ScalingPolicy" => "aws-applicationautoscaling-scalingpolicy.json",
     "AWS::AutoScaling::AutoScalingGroup" => "aws-autoscaling-autoscalinggroup.json",
+    "AWS::CloudFormation::WaitConditionHandle" => "aws-cloudformation-waitconditionhandle.json",
     "AWS::CloudWatch::Alarm" => "aws-cloudwatch-alarm.json",
     "AWS::EC2::EIP" => "aws-ec2-eip.json",
     "AWS::EC2::InternetGateway" => "aws-ec2-internetgateway.json",

@@ -2,6 +2,7 @@
 //! conditions) and dependency cycles among resources.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
 
 use serde_json::{Map, Value};
 
@@ -220,35 +221,50 @@ impl<'t> Checker<'t> {
 
     /// Visits every value below `value`, checking each intrinsic function found.
     fn walk(&mut self, context: Context<'t>, value: &'t Value, pointer: &str) {
+        let mut path = String::with_capacity(pointer.len() + 64);
+        path.push_str(pointer);
+        self.walk_at(context, value, &mut path);
+    }
+
+    /// [`Checker::walk`], with the pointer of `value` in one buffer that each
+    /// level extends and restores: building a string for every node of the
+    /// template was most of the cost of this check.
+    fn walk_at(&mut self, context: Context<'t>, value: &'t Value, path: &mut String) {
+        let len = path.len();
         match value {
             Value::Object(map) => {
                 if map.len() == 1
                     && let Some((key, argument)) = map.iter().next()
                 {
-                    let inner = pointer_push(pointer, key);
+                    push_segment(path, key);
                     match key.as_str() {
-                        "Ref" => self.check_ref(context, argument, &inner),
-                        "Fn::GetAtt" => self.check_get_att(context, argument, &inner),
-                        "Fn::Sub" => self.check_sub(context, argument, &inner),
-                        "Fn::If" => self.check_if(context, argument, &inner),
+                        "Ref" => self.check_ref(context, argument, path),
+                        "Fn::GetAtt" => self.check_get_att(context, argument, path),
+                        "Fn::Sub" => self.check_sub(context, argument, path),
+                        "Fn::If" => self.check_if(context, argument, path),
                         "Condition" if context.in_conditions => {
-                            self.condition_name(context, argument, &inner);
+                            self.condition_name(context, argument, path);
                         }
-                        "Fn::FindInMap" => self.check_find_in_map(context, argument, &inner),
+                        "Fn::FindInMap" => self.check_find_in_map(context, argument, path),
                         _ => {}
                     }
+                    path.truncate(len);
                 }
                 for (key, child) in map {
                     // The Fn::Sub argument has been walked by check_sub.
                     if map.len() == 1 && key == "Fn::Sub" {
                         continue;
                     }
-                    self.walk(context, child, &pointer_push(pointer, key));
+                    push_segment(path, key);
+                    self.walk_at(context, child, path);
+                    path.truncate(len);
                 }
             }
             Value::Array(items) => {
                 for (index, item) in items.iter().enumerate() {
-                    self.walk(context, item, &pointer_push(pointer, &index.to_string()));
+                    let _ = write!(path, "/{index}");
+                    self.walk_at(context, item, path);
+                    path.truncate(len);
                 }
             }
             _ => {}
@@ -449,6 +465,22 @@ impl<'t> Checker<'t> {
                 &pointer_push(pointer, "0"),
                 format!("fn::findinmap names mapping '{map}', which is not defined"),
             );
+        }
+    }
+}
+
+/// Appends one (escaped) segment to a JSON pointer, as [`pointer_push`] does.
+fn push_segment(path: &mut String, segment: &str) {
+    path.push('/');
+    if !segment.contains(['~', '/']) {
+        path.push_str(segment);
+        return;
+    }
+    for c in segment.chars() {
+        match c {
+            '~' => path.push_str("~0"),
+            '/' => path.push_str("~1"),
+            other => path.push(other),
         }
     }
 }
