@@ -157,15 +157,7 @@ fn parse_bytes(
         Ok(text) => {
             let file = sources.add(path.to_path_buf(), Arc::from(text.as_str()));
             if let Some(nul) = text.find('\0') {
-                diags.push(
-                    Diagnostic::new(
-                        Code::E0004,
-                        Span::new(file, nul, nul + 1),
-                        "the file contains a NUL byte",
-                    )
-                    .with_primary_label("binary data here")
-                    .with_help("`.ecs` files are text; is this the right file?"),
-                );
+                diags.push(crate::syntax::nul_byte(file, nul));
                 return (file, ast::File::default());
             }
             let parsed = syntax::parse(file, &text, diags);
@@ -175,15 +167,7 @@ fn parse_bytes(
             let valid_up_to = error.utf8_error().valid_up_to();
             let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
             let file = sources.add(path.to_path_buf(), Arc::from(text.as_str()));
-            diags.push(
-                Diagnostic::new(
-                    Code::E0004,
-                    Span::new(file, valid_up_to, valid_up_to + 1),
-                    "the file is not valid UTF-8",
-                )
-                .with_primary_label("invalid byte here")
-                .with_help("save the file as UTF-8 text"),
-            );
+            diags.push(crate::syntax::invalid_utf8(file, valid_up_to));
             (file, ast::File::default())
         }
     }

@@ -35,8 +35,8 @@ mod printer;
 
 pub use printer::WIDTH;
 
-use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::span::{FileId, Span};
+use crate::diagnostics::Diagnostics;
+use crate::span::FileId;
 use crate::syntax::{self, ast};
 use std::fmt::Write as _;
 
@@ -76,15 +76,7 @@ pub fn format_text(text: &str) -> Result<String, FormatError> {
 pub fn format_file(file: FileId, text: &str) -> Result<String, FormatError> {
     if let Some(nul) = text.find('\0') {
         let mut diags = Diagnostics::new();
-        diags.push(
-            Diagnostic::new(
-                Code::E0004,
-                Span::new(file, nul, nul + 1),
-                "the file contains a NUL byte",
-            )
-            .with_primary_label("binary data here")
-            .with_help("`.ecs` files are text; is this the right file?"),
-        );
+        diags.push(crate::syntax::nul_byte(file, nul));
         return Err(FormatError::Syntax(diags));
     }
     let mut diags = Diagnostics::new();

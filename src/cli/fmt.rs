@@ -13,10 +13,9 @@
 
 use super::output::{print_diagnostics, print_error};
 use super::{EXIT_ERRORS, EXIT_OK, EXIT_USAGE, Format};
-use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::diagnostics::Diagnostics;
 use crate::fmt::{self, FormatError};
 use crate::source::SourceMap;
-use crate::span::Span;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -70,15 +69,7 @@ fn one(path: &Path, check: bool) -> u8 {
             let lossy = String::from_utf8_lossy(error.as_bytes()).into_owned();
             let file = sources.add(name, Arc::from(lossy.as_str()));
             let mut diags = Diagnostics::new();
-            diags.push(
-                Diagnostic::new(
-                    Code::E0004,
-                    Span::new(file, valid_up_to, valid_up_to + 1),
-                    "the file is not valid UTF-8",
-                )
-                .with_primary_label("invalid byte here")
-                .with_help("save the file as UTF-8 text"),
-            );
+            diags.push(crate::syntax::invalid_utf8(file, valid_up_to));
             print_diagnostics(&diags, &sources, Format::Human);
             return EXIT_ERRORS;
         }
