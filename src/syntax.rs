@@ -225,6 +225,28 @@ fn chunk_error(
     error::syntax_error(error, detail.as_ref(), file, chunk, offset)
 }
 
+/// `E0004` for a NUL byte at `offset`: the file is binary, not text.
+pub fn nul_byte(file: FileId, offset: usize) -> Diagnostic {
+    Diagnostic::new(
+        Code::E0004,
+        Span::new(file, offset, offset + 1),
+        "the file contains a NUL byte",
+    )
+    .with_primary_label("binary data here")
+    .with_help("`.ecs` files are text; is this the right file?")
+}
+
+/// `E0004` for the first byte at `offset` that is not valid UTF-8.
+pub fn invalid_utf8(file: FileId, offset: usize) -> Diagnostic {
+    Diagnostic::new(
+        Code::E0004,
+        Span::new(file, offset, offset + 1),
+        "the file is not valid UTF-8",
+    )
+    .with_primary_label("invalid byte here")
+    .with_help("save the file as UTF-8 text")
+}
+
 #[cfg(test)]
 mod parallel_tests {
     #![allow(
@@ -277,26 +299,4 @@ mod parallel_tests {
             assert!(parsed.stmts.len() >= 299);
         }
     }
-}
-
-/// `E0004` for a NUL byte at `offset`: the file is binary, not text.
-pub fn nul_byte(file: FileId, offset: usize) -> Diagnostic {
-    Diagnostic::new(
-        Code::E0004,
-        Span::new(file, offset, offset + 1),
-        "the file contains a NUL byte",
-    )
-    .with_primary_label("binary data here")
-    .with_help("`.ecs` files are text; is this the right file?")
-}
-
-/// `E0004` for the first byte at `offset` that is not valid UTF-8.
-pub fn invalid_utf8(file: FileId, offset: usize) -> Diagnostic {
-    Diagnostic::new(
-        Code::E0004,
-        Span::new(file, offset, offset + 1),
-        "the file is not valid UTF-8",
-    )
-    .with_primary_label("invalid byte here")
-    .with_help("save the file as UTF-8 text")
 }

@@ -81,14 +81,6 @@ fn index_of(type_name: &str) -> Option<usize> {
         .ok()
 }
 
-/// The size of the bundled schema of `type_name` (0 if there is none): a
-/// measure of what compiling it costs.
-pub(crate) fn schema_size(type_name: &str) -> usize {
-    index_of(type_name)
-        .and_then(|index| SCHEMAS.get(index))
-        .map_or(0, |(_, text)| text.len())
-}
-
 /// The attributes of `type_name`, read on first use; `None` for types
 /// without a bundled schema.
 pub(crate) fn type_info(type_name: &str) -> Option<&'static TypeInfo> {
