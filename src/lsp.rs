@@ -38,7 +38,7 @@ use std::time::{Duration, Instant};
 use transport::Incoming;
 
 /// Quiet time after an edit before analysis runs.
-pub const DEBOUNCE: Duration = Duration::from_millis(75);
+pub const DEBOUNCE: Duration = Duration::from_millis(25);
 /// Longest time analysis is put off while edits keep coming.
 const STARVATION: Duration = Duration::from_millis(500);
 
