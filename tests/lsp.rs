@@ -715,7 +715,7 @@ fn latency_on_a_large_document() {
         "lsp latency on {} lines: edit -> diagnostics {:?} (debounce {} ms included); edit -> request answered {:?}",
         text.lines().count(),
         samples,
-        75,
+        ecsc::lsp::DEBOUNCE.as_millis(),
         immediate
     );
     let _ = Path::new("");
