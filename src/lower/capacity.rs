@@ -209,14 +209,7 @@ fn instance_role(lowering: &mut Lowering, capacity: &Obj, role: &str) {
             capacity.span,
             json!({
                 "Description": format!("Container instances of capacity {}: register with ECS, pull the agent's images", capacity.name()),
-                "AssumeRolePolicyDocument": {
-                    "Version": "2012-10-17",
-                    "Statement": [{
-                        "Effect": "Allow",
-                        "Principal": { "Service": "ec2.amazonaws.com" },
-                        "Action": "sts:AssumeRole",
-                    }],
-                },
+                "AssumeRolePolicyDocument": super::iam::assume_role_policy("ec2.amazonaws.com", None),
                 "ManagedPolicyArns": managed,
             }),
         ),

@@ -25,13 +25,7 @@ pub fn lower(lowering: &mut Lowering) {
     // Namespace logical ID -> (TTL seconds).
     let mut ttls: IndexMap<String, u64> = IndexMap::new();
     for namespace in typed.of_kind("namespace") {
-        let users: Vec<&Obj> = typed
-            .of_kind("service")
-            .filter(|s| {
-                registration(typed, s).and_then(|r| r.namespace).as_deref()
-                    == Some(namespace.name())
-            })
-            .collect();
+        let users = crate::rules::traffic::namespace_users(typed, namespace);
         let Some(network) = crate::rules::traffic::home_network(typed, namespace, &users) else {
             continue;
         };

@@ -73,32 +73,34 @@ pub fn grant_task_role(
 
 /// The trust policy of an execution role.
 fn trust_execution() -> Json {
-    json!({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Effect": "Allow",
-            "Principal": { "Service": "ecs-tasks.amazonaws.com" },
-            "Action": "sts:AssumeRole",
-        }],
-    })
+    assume_role_policy("ecs-tasks.amazonaws.com", None)
+}
+
+/// An assume-role policy letting `service` (e.g. `ecs-tasks.amazonaws.com`)
+/// take the role, with an optional `Condition` block.
+pub fn assume_role_policy(service: &str, condition: Option<Json>) -> Json {
+    let mut statement = json!({
+        "Effect": "Allow",
+        "Principal": { "Service": service },
+        "Action": "sts:AssumeRole",
+    });
+    if let (Some(condition), Some(map)) = (condition, statement.as_object_mut()) {
+        map.insert("Condition".into(), condition);
+    }
+    json!({ "Version": "2012-10-17", "Statement": [statement] })
 }
 
 /// The trust policy of a task role: ECS tasks of this account only.
 fn trust_task() -> Json {
-    json!({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Effect": "Allow",
-            "Principal": { "Service": "ecs-tasks.amazonaws.com" },
-            "Action": "sts:AssumeRole",
-            "Condition": {
-                "StringEquals": { "aws:SourceAccount": cfn::reference("AWS::AccountId") },
-                "ArnLike": {
-                    "aws:SourceArn": cfn::sub("arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:*")
-                },
+    assume_role_policy(
+        "ecs-tasks.amazonaws.com",
+        Some(json!({
+            "StringEquals": { "aws:SourceAccount": cfn::reference("AWS::AccountId") },
+            "ArnLike": {
+                "aws:SourceArn": cfn::sub("arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:*")
             },
-        }],
-    })
+        })),
+    )
 }
 
 /// Creates the execution role of `task` (its policy is filled by

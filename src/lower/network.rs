@@ -129,34 +129,22 @@ fn new_vpc(lowering: &mut Lowering, obj: &Obj) -> NetworkRefs {
         let az = json!({ "Fn::Select": [zone.to_string(), { "Fn::GetAZs": "" }] });
         let public_id = id(&format!("PublicSubnet{n}"));
         let private_id = id(&format!("PrivateSubnet{n}"));
-        lowering.add(
-            public_id.clone(),
+        let subnet = |index: usize, public: bool| {
+            let kind = if public { "public" } else { "private" };
             Resource::new(
                 "AWS::EC2::Subnet",
                 span,
                 json!({
                     "VpcId": cfn::reference(&vpc),
                     "AvailabilityZone": az,
-                    "CidrBlock": { "Fn::Select": [zone.to_string(), cidrs] },
-                    "MapPublicIpOnLaunch": true,
-                    "Tags": tag(&format!("public-{n}")),
+                    "CidrBlock": { "Fn::Select": [index.to_string(), cidrs] },
+                    "MapPublicIpOnLaunch": public,
+                    "Tags": tag(&format!("{kind}-{n}")),
                 }),
-            ),
-        );
-        lowering.add(
-            private_id.clone(),
-            Resource::new(
-                "AWS::EC2::Subnet",
-                span,
-                json!({
-                    "VpcId": cfn::reference(&vpc),
-                    "AvailabilityZone": az,
-                    "CidrBlock": { "Fn::Select": [(zones + zone).to_string(), cidrs] },
-                    "MapPublicIpOnLaunch": false,
-                    "Tags": tag(&format!("private-{n}")),
-                }),
-            ),
-        );
+            )
+        };
+        lowering.add(public_id.clone(), subnet(zone, true));
+        lowering.add(private_id.clone(), subnet(zones + zone, false));
         lowering.add(
             id(&format!("PublicSubnet{n}RouteTableAssociation")),
             Resource::new(

@@ -61,17 +61,10 @@ fn schedule_role(lowering: &mut Lowering, task: &Obj, cluster_id: &str) {
             task.span,
             json!({
                 "Description": format!("Lets EventBridge Scheduler run task {name}"),
-                "AssumeRolePolicyDocument": {
-                    "Version": "2012-10-17",
-                    "Statement": [{
-                        "Effect": "Allow",
-                        "Principal": { "Service": "scheduler.amazonaws.com" },
-                        "Action": "sts:AssumeRole",
-                        "Condition": {
-                            "StringEquals": { "aws:SourceAccount": cfn::reference("AWS::AccountId") },
-                        },
-                    }],
-                },
+                "AssumeRolePolicyDocument": super::iam::assume_role_policy(
+                    "scheduler.amazonaws.com",
+                    Some(json!({ "StringEquals": { "aws:SourceAccount": cfn::reference("AWS::AccountId") } })),
+                ),
             }),
         ),
     );

@@ -285,6 +285,16 @@ pub fn namespace_domain(namespace: &Obj) -> String {
     )
 }
 
+/// The services registered in the `namespace` declaration `namespace`.
+pub fn namespace_users<'a>(typed: &'a Typed, namespace: &Obj) -> Vec<&'a Obj> {
+    typed
+        .of_kind("service")
+        .filter(|s| {
+            registration(typed, s).and_then(|r| r.namespace).as_deref() == Some(namespace.name())
+        })
+        .collect()
+}
+
 /// How a service registers, if it has `discovery`.
 pub fn registration(typed: &Typed, service: &Obj) -> Option<Registration> {
     match &service.get("discovery")?.value {
@@ -1012,13 +1022,7 @@ pub fn network_rule(typed: &Typed, diags: &mut Diagnostics) {
         }
     }
     for namespace in typed.of_kind("namespace") {
-        let users: Vec<&Obj> = typed
-            .of_kind("service")
-            .filter(|s| {
-                registration(typed, s).and_then(|r| r.namespace).as_deref()
-                    == Some(namespace.name())
-            })
-            .collect();
+        let users = namespace_users(typed, namespace);
         check_home(typed, namespace, "namespace", &users, diags);
     }
     // A domain no `namespace` declares gets one namespace, in the network of
