@@ -5,6 +5,7 @@ use super::{EXIT_ERRORS, EXIT_USAGE, Format};
 use crate::driver;
 use crate::vfs::DiskVfs;
 use std::io::Write;
+use std::mem::ManuallyDrop;
 use std::path::PathBuf;
 
 /// Arguments of `build`.
@@ -29,13 +30,19 @@ pub struct Args {
 
 /// Runs `build`.
 pub fn run(args: &Args) -> u8 {
-    let analysis = driver::analyze(&DiskVfs, std::slice::from_ref(&args.file));
+    // The process ends right after this command: freeing the program's
+    // trees and the template (hundreds of thousands of small allocations)
+    // would only cost time, so they are left to the operating system.
+    let analysis = ManuallyDrop::new(driver::analyze(
+        &DiskVfs,
+        std::slice::from_ref(&args.file),
+    ));
     if let Some((path, error)) = analysis.io_errors.first() {
         print_error(&format!("cannot read {}: {error}", path.display()));
         return EXIT_USAGE;
     }
     let artifact = match driver::build(&analysis) {
-        Ok(artifact) => artifact,
+        Ok(artifact) => ManuallyDrop::new(artifact),
         Err(diags) => {
             print_diagnostics(&diags, &analysis.sources, args.format);
             return EXIT_ERRORS;

@@ -175,6 +175,7 @@ codes! {
     W3301 "count-with-autoscale" Warning "`count` resets the autoscaled task count on every deployment";
     W3302 "autoscale-without-policy" Warning "an `autoscale` block has no policy and no schedule";
     W3303 "load-balancer-without-routes" Warning "no service routes through a load balancer";
+    W3304 "alb-rule-quota" Warning "an application load balancer gets more listener rules than the default quota";
     // ---- template checks ---------------------------------------------------
     E5001 "template-schema" Error "the generated template breaks a CloudFormation schema (a compiler bug)";
     E5002 "template-reference" Error "the generated template has a broken reference or cycle (a compiler bug)";

@@ -10,7 +10,8 @@
 //! E3311 route listener, E3312 ALB-only route option on an NLB, E3313 too
 //! many rule conditions, E3314 network of a load balancer or namespace,
 //! E3315 internal load balancer without `allow`, E3316 discovery name,
-//! E3326 NLB listener without a route, W3303 load balancer without routes.
+//! E3326 NLB listener without a route, W3303 load balancer without routes,
+//! W3304 more listener rules on one ALB than the default quota.
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::span::Span;
@@ -21,6 +22,10 @@ use indexmap::IndexMap;
 pub const MAX_ROUTES_PER_SERVICE: usize = 5;
 /// Most path and host values one ALB listener rule may test.
 pub const MAX_RULE_CONDITION_VALUES: usize = 5;
+/// Listener rules one application load balancer may have by default
+/// (Service Quotas: "Rules per Application Load Balancer", default rules
+/// not counted; adjustable).
+pub const MAX_RULES_PER_ALB: usize = 100;
 /// Listener rule priorities.
 pub const PRIORITY_RANGE: std::ops::RangeInclusive<i64> = 1..=50000;
 
@@ -558,6 +563,45 @@ pub fn routes_rule(typed: &Typed, diags: &mut Diagnostics) {
         }
     }
     conflicts(typed, diags);
+    rule_quota(typed, diags);
+}
+
+/// W3304: the listener rules of one application load balancer, counted as
+/// lowering creates them (one per listener a path or host route attaches
+/// to; catch-all routes are default actions, which the quota does not count).
+fn rule_quota(typed: &Typed, diags: &mut Diagnostics) {
+    let mut counts: IndexMap<&str, usize> = IndexMap::new();
+    for (service, route, lb) in routes(typed) {
+        if !is_alb(lb) || is_catch_all(route) {
+            continue;
+        }
+        let port = route_target(service, route).map(|t| t.port);
+        let Ok(ports) = route_listeners(lb, route, port) else {
+            continue;
+        };
+        let count = counts.entry(lb.name()).or_default();
+        let before = *count;
+        *count += ports.len();
+        if before <= MAX_RULES_PER_ALB && *count > MAX_RULES_PER_ALB {
+            diags.push(
+                Diagnostic::new(
+                    Code::W3304,
+                    route.head,
+                    format!(
+                        "load balancer `{}` gets more than {MAX_RULES_PER_ALB} listener rules",
+                        lb.name()
+                    ),
+                )
+                .with_primary_label(format!("this route brings it to {} rules", *count))
+                .with_label(lb.head, "on this load balancer")
+                .with_help(format!(
+                    "an application load balancer has at most {MAX_RULES_PER_ALB} rules unless the \
+                     quota was raised; attach each route to one listener (`listener = PORT`) \
+                     or spread the services over several load balancers"
+                )),
+            );
+        }
+    }
 }
 
 fn route_port_missing(service: &Obj, route: &Obj, diags: &mut Diagnostics) {
