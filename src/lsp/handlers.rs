@@ -13,6 +13,7 @@ pub mod folding;
 pub mod formatting;
 pub mod hover;
 pub mod rename;
+pub mod semantic_tokens;
 pub mod symbols;
 
 use super::convert;
@@ -158,6 +159,9 @@ pub fn dispatch(world: &World, request: Request) -> Response {
         req::Formatting::METHOD if formatting::AVAILABLE => {
             on::<req::Formatting>(world, request, formatting::format)
         }
+        req::SemanticTokensFullRequest::METHOD => {
+            on::<req::SemanticTokensFullRequest>(world, request, semantic_tokens::semantic_tokens)
+        }
         req::CodeActionRequest::METHOD => {
             on::<req::CodeActionRequest>(world, request, code_action::code_actions)
         }
@@ -217,6 +221,14 @@ pub fn initialize_result() -> InitializeResult {
         })),
         document_symbol_provider: Some(OneOf::Left(true)),
         folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
+        semantic_tokens_provider: Some(
+            lsp_types::SemanticTokensOptions {
+                legend: semantic_tokens::legend(),
+                full: Some(lsp_types::SemanticTokensFullOptions::Bool(true)),
+                ..lsp_types::SemanticTokensOptions::default()
+            }
+            .into(),
+        ),
         document_formatting_provider: formatting::AVAILABLE.then_some(OneOf::Left(true)),
         code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
             code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
