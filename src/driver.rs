@@ -2,6 +2,9 @@
 //!
 //! [`analyze`] runs syntax -> resolve -> types -> rules and never fails: it
 //! returns what it could learn plus diagnostics, even for broken input.
+//! [`analyze_with`] does the same with a [`ParseCache`], so that a program
+//! analysed again after a small edit (the language server) only parses the
+//! declarations whose text changed.
 //! [`build`] runs lower -> schema -> emit on a clean analysis and is the only
 //! step that refuses to produce output.
 
@@ -11,7 +14,7 @@ use crate::resolve::{self, Resolved};
 use crate::schema::{self, ProblemKind};
 use crate::source::SourceMap;
 use crate::span::{FileId, Span};
-use crate::syntax::{self, ast};
+use crate::syntax::{self, ParseCache, ast};
 use crate::types::Typed;
 use crate::types::check::{self, Reference};
 use crate::vfs::Vfs;
@@ -53,10 +56,61 @@ pub struct Artifact {
 
 /// Reads, parses and checks a program starting at `roots` (following imports).
 pub fn analyze(vfs: &dyn Vfs, roots: &[PathBuf]) -> Analysis {
-    let stdlib = stdlib::get();
+    analyze_cached(vfs, roots, None)
+}
+
+/// [`analyze`], taking the parse of unchanged top-level declarations from
+/// `cache` (and keeping this analysis's for the next one). The result is the
+/// same as [`analyze`]'s; declarations the analysis did not use are dropped
+/// from the cache.
+pub fn analyze_with(vfs: &dyn Vfs, roots: &[PathBuf], cache: &mut ParseCache) -> Analysis {
+    let analysis = analyze_cached(vfs, roots, Some(&mut *cache));
+    cache.evict_unused();
+    analysis
+}
+
+fn analyze_cached(
+    vfs: &dyn Vfs,
+    roots: &[PathBuf],
+    cache: Option<&mut ParseCache>,
+) -> Analysis {
     let mut analysis = Analysis::default();
     stdlib::add_to(&mut analysis.sources);
     let mut diags = Diagnostics::new();
+    std::thread::scope(|scope| {
+        // The stdlib is parsed and checked once per process: the first time,
+        // on a second thread while the program's files are read and parsed.
+        if !stdlib::is_loaded() {
+            scope.spawn(stdlib::get);
+        }
+        read_and_parse(vfs, roots, &mut analysis, &mut diags, cache);
+    });
+    let stdlib = stdlib::get();
+    let stmts: Vec<&ast::Stmt> = analysis
+        .files
+        .iter()
+        .flat_map(|(_, f)| f.stmts.iter())
+        .collect();
+    let resolved = resolve::resolve(stmts.iter().copied(), stdlib, &mut diags);
+    let (typed, references) = check::check(&stmts, &resolved, stdlib, &mut diags);
+    rules::check(&typed, &mut diags);
+    diags.sort();
+    analysis.resolved = resolved;
+    analysis.typed = typed;
+    analysis.references = references;
+    analysis.diagnostics = diags;
+    analysis
+}
+
+/// Reads the files of the program from `roots` (following imports) and
+/// parses them into `analysis`.
+fn read_and_parse(
+    vfs: &dyn Vfs,
+    roots: &[PathBuf],
+    analysis: &mut Analysis,
+    diags: &mut Diagnostics,
+    mut cache: Option<&mut ParseCache>,
+) {
     let mut queue: Vec<(PathBuf, Option<Span>)> = roots.iter().map(|r| (r.clone(), None)).collect();
     queue.reverse();
     // Files already read, by normalised path: `./b.ecs`, `b.ecs` and
@@ -87,7 +141,13 @@ pub fn analyze(vfs: &dyn Vfs, roots: &[PathBuf]) -> Analysis {
                 continue;
             }
         };
-        let (file, parsed) = parse_bytes(&mut analysis.sources, &path, bytes, &mut diags);
+        let (file, parsed) = parse_bytes(
+            &mut analysis.sources,
+            &path,
+            bytes,
+            diags,
+            cache.as_deref_mut(),
+        );
         for stmt in &parsed.stmts {
             if let ast::StmtKind::Import { path: import } = &stmt.kind {
                 let base = path.parent().unwrap_or(Path::new(""));
@@ -96,20 +156,6 @@ pub fn analyze(vfs: &dyn Vfs, roots: &[PathBuf]) -> Analysis {
         }
         analysis.files.push((file, parsed));
     }
-    let stmts: Vec<&ast::Stmt> = analysis
-        .files
-        .iter()
-        .flat_map(|(_, f)| f.stmts.iter())
-        .collect();
-    let resolved = resolve::resolve(stmts.iter().copied(), stdlib, &mut diags);
-    let (typed, references) = check::check(&stmts, &resolved, stdlib, &mut diags);
-    rules::check(&typed, &mut diags);
-    diags.sort();
-    analysis.resolved = resolved;
-    analysis.typed = typed;
-    analysis.references = references;
-    analysis.diagnostics = diags;
-    analysis
 }
 
 /// Removes `.` and resolves `..` lexically (`a/./b/../c.ecs` -> `a/c.ecs`),
@@ -146,12 +192,14 @@ pub fn analyze_text(path: &Path, text: &str) -> Analysis {
     analyze(&vfs, &[path.to_path_buf()])
 }
 
-/// Adds a file's bytes to the source map and parses it.
+/// Adds a file's bytes to the source map and parses it (through the cache,
+/// if there is one).
 fn parse_bytes(
     sources: &mut SourceMap,
     path: &Path,
     bytes: Vec<u8>,
     diags: &mut Diagnostics,
+    cache: Option<&mut ParseCache>,
 ) -> (FileId, ast::File) {
     match String::from_utf8(bytes) {
         Ok(text) => {
@@ -160,7 +208,10 @@ fn parse_bytes(
                 diags.push(crate::syntax::nul_byte(file, nul));
                 return (file, ast::File::default());
             }
-            let parsed = syntax::parse(file, &text, diags);
+            let parsed = match cache {
+                Some(cache) => cache.parse(file, &text, diags),
+                None => syntax::parse(file, &text, diags),
+            };
             (file, parsed)
         }
         Err(error) => {

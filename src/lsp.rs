@@ -2,8 +2,12 @@
 //!
 //! The server is synchronous. Messages are translated into a closed [`Event`]
 //! enum and handled one at a time. Edits mark documents stale; analysis
-//! ([`driver::analyze`] over open buffers layered on the disk) runs after
-//! [`DEBOUNCE`] of quiet, and any request first runs pending analysis so
+//! ([`driver::analyze_with`] over open buffers layered on the disk, with a
+//! [`ParseCache`] per open document so that only the declarations an edit
+//! touched are parsed again) runs as soon as no message is waiting: after an
+//! edit, every message already received is handled first (so a burst of
+//! edits is analysed once), and edits that arrive during an analysis are
+//! coalesced into the next one. Any request first runs pending analysis so
 //! that it answers from fresh state. Diagnostics are published per file,
 //! `[]` included when a file becomes clean. On save, a clean program is also
 //! built ([`driver::build`]) so that problems of the generated template show
@@ -23,6 +27,7 @@ mod transport;
 
 use crate::diagnostics::Diagnostics;
 use crate::driver::{self, Analysis};
+use crate::syntax::ParseCache;
 use documents::Documents;
 use handlers::{Failure, World};
 use lsp_server::{ErrorCode, Message, Notification, Request, RequestId};
@@ -33,14 +38,13 @@ use lsp_types::{
     DidSaveTextDocumentParams, Uri,
 };
 use std::collections::{HashMap, HashSet};
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::mpsc::{Receiver, TryRecvError};
 use std::time::{Duration, Instant};
 use transport::Incoming;
 
-/// Quiet time after an edit before analysis runs.
-pub const DEBOUNCE: Duration = Duration::from_millis(25);
-/// Longest time analysis is put off while edits keep coming.
-const STARVATION: Duration = Duration::from_millis(500);
+/// Longest time analysis is put off while messages keep arriving faster
+/// than they are handled (each takes microseconds; this bounds a flood).
+const STARVATION: Duration = Duration::from_millis(100);
 
 /// Runs the server on stdio until `exit`. Returns the process exit code:
 /// 0 after `shutdown` then `exit`, 1 otherwise.
@@ -124,6 +128,8 @@ enum Phase {
 #[derive(Debug)]
 struct Analyzed {
     analysis: Analysis,
+    /// The parses of its program's declarations, for the next analysis.
+    cache: ParseCache,
     /// Diagnostics of the last build on save (dropped on the next edit).
     build: Option<Diagnostics>,
     /// Imported files this root published diagnostics for.
@@ -143,26 +149,30 @@ struct Server {
     analyzed: HashMap<String, Analyzed>,
     /// Documents whose analysis is stale.
     stale: HashSet<String>,
-    /// When the stale analyses run, and since when they have been stale.
-    deadline: Option<(Instant, Instant)>,
+    /// Since when analysis has been pending (`None` when nothing is stale).
+    stale_since: Option<Instant>,
     links: handlers::diagnostics::ExplainLinks,
 }
 
 impl Server {
+    /// The loop: while analysis is pending, the messages already waiting
+    /// are handled first (edits are coalesced), then analysis runs; with
+    /// nothing pending, it waits for the next message.
     fn serve(&mut self, receiver: &Receiver<Incoming>) -> u8 {
         loop {
-            let incoming = match self.deadline {
-                Some((at, _)) => {
-                    let wait = at.saturating_duration_since(Instant::now());
-                    match receiver.recv_timeout(wait) {
-                        Ok(incoming) => incoming,
-                        Err(RecvTimeoutError::Timeout) => {
-                            self.analyze_stale();
-                            continue;
-                        }
-                        Err(RecvTimeoutError::Disconnected) => return 1,
-                    }
+            let incoming = match self.stale_since {
+                Some(since) if since.elapsed() >= STARVATION => {
+                    self.analyze_stale();
+                    continue;
                 }
+                Some(_) => match receiver.try_recv() {
+                    Ok(incoming) => incoming,
+                    Err(TryRecvError::Empty) => {
+                        self.analyze_stale();
+                        continue;
+                    }
+                    Err(TryRecvError::Disconnected) => return 1,
+                },
                 None => match receiver.recv() {
                     Ok(incoming) => incoming,
                     Err(_) => return 1,
@@ -234,7 +244,6 @@ impl Server {
                 self.documents
                     .open(document.uri, document.version, document.text);
                 self.mark_stale(&uri);
-                self.analyze_stale();
             }
             Event::Changed(params) => {
                 let uri = params.text_document.uri;
@@ -292,17 +301,17 @@ impl Server {
         self.schedule();
     }
 
-    /// Runs stale analyses after [`DEBOUNCE`] of quiet (at most [`STARVATION`] late).
+    /// Notes that analysis is pending: it runs once the messages waiting are
+    /// handled (at most [`STARVATION`] later).
     fn schedule(&mut self) {
-        let now = Instant::now();
-        let since = self.deadline.map_or(now, |(_, since)| since);
-        let at = (now + DEBOUNCE).min(since + STARVATION);
-        self.deadline = Some((at, since));
+        if !self.stale.is_empty() {
+            self.stale_since.get_or_insert_with(Instant::now);
+        }
     }
 
     /// Re-analyses every stale open document and publishes its diagnostics.
     fn analyze_stale(&mut self) {
-        self.deadline = None;
+        self.stale_since = None;
         let mut stale: Vec<String> = self.stale.drain().collect();
         stale.sort();
         for uri in stale {
@@ -310,9 +319,17 @@ impl Server {
                 continue;
             };
             let document_uri = document.uri.clone();
-            let analysis =
-                driver::analyze(&self.documents.vfs(), std::slice::from_ref(&document.path));
-            let previous = match self.analyzed.remove(&uri) {
+            let mut old = self.analyzed.remove(&uri);
+            let mut cache = old
+                .as_mut()
+                .map(|old| std::mem::take(&mut old.cache))
+                .unwrap_or_default();
+            let analysis = driver::analyze_with(
+                &self.documents.vfs(),
+                std::slice::from_ref(&document.path),
+                &mut cache,
+            );
+            let previous = match old {
                 Some(old) => {
                     drop_later(old.analysis);
                     old.published
@@ -321,6 +338,7 @@ impl Server {
             };
             let mut analyzed = Analyzed {
                 analysis,
+                cache,
                 build: None,
                 published: previous,
             };

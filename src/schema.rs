@@ -13,14 +13,19 @@
 //!
 //! Schemas are compiled lazily, once per process, only for the types that
 //! appear and the properties their resources use (see [`warm_up`] to compile
-//! them ahead of time).
+//! them ahead of time). The checks of different types, the references and
+//! the limits run on two threads.
 
+#[cfg(test)]
+mod bundle;
 mod embedded;
 mod load;
 mod refs;
 
 use serde_json::Value;
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::{ValidationError, Validator};
@@ -84,9 +89,16 @@ pub fn check_template(template: &Value) -> Vec<TemplateProblem> {
         });
         return problems;
     }
-    check_resources(template, &mut problems);
-    refs::check(template, &mut problems);
-    check_limits(template, &mut problems);
+    let mut jobs: Vec<Job<'_>> = resources_by_type(template, &mut problems)
+        .into_iter()
+        .map(|(type_name, members)| Job::Type(type_name, members))
+        .collect();
+    jobs.extend([Job::References, Job::Limits]);
+    // In the order of the jobs (whichever thread ran them), as one thread
+    // would have found them: the output does not depend on the threads.
+    for found in run_jobs(template, &jobs) {
+        problems.extend(found);
+    }
     problems.sort_by(|a, b| {
         a.pointer
             .cmp(&b.pointer)
@@ -121,7 +133,77 @@ pub(crate) fn pointer_push(pointer: &str, segment: &str) -> String {
     out
 }
 
-fn check_resources(template: &Value, problems: &mut Vec<TemplateProblem>) {
+/// A part of [`check_template`]'s work that runs on its own: the reference
+/// check, or the schema check of the resources of one type.
+enum Job<'t> {
+    Type(&'t str, Members<'t>),
+    References,
+    Limits,
+}
+
+/// Size of the stack of the second thread [`run_jobs`] uses (as the main
+/// thread's: compiling a schema recurses through it).
+const STACK_BYTES: usize = 8 << 20;
+
+/// Runs `jobs` on two threads, each taking the next job when done with one:
+/// the schemas of different types compile and validate independently, and
+/// the references are checked alongside (every job only reads the template
+/// and the caches of `load`). Returns the problems of each job, in the order
+/// of `jobs`. Runs them all on this thread if the other cannot be started.
+fn run_jobs(template: &Value, jobs: &[Job<'_>]) -> Vec<Vec<TemplateProblem>> {
+    // The reference check and the limits first (they grow with the
+    // template), then the types with the largest schemas (the longest to
+    // compile), so that the two threads finish together.
+    let mut order: Vec<(usize, &Job<'_>)> = jobs.iter().enumerate().collect();
+    order.sort_by_key(|(_, job)| {
+        std::cmp::Reverse(match job {
+            Job::References => usize::MAX,
+            Job::Limits => usize::MAX - 1,
+            Job::Type(type_name, _) => load::schema_size(type_name),
+        })
+    });
+    let results: Vec<OnceLock<Vec<TemplateProblem>>> =
+        jobs.iter().map(|_| OnceLock::new()).collect();
+    let next = AtomicUsize::new(0);
+    let work = || {
+        while let Some((index, job)) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+            let found = match job {
+                Job::References => {
+                    let mut found = Vec::new();
+                    refs::check(template, &mut found);
+                    found
+                }
+                Job::Limits => check_limits(template),
+                Job::Type(type_name, members) => check_type(type_name, members),
+            };
+            if let Some(slot) = results.get(*index) {
+                let _ = slot.set(found);
+            }
+        }
+    };
+    std::thread::scope(|scope| {
+        if jobs.len() > 1 {
+            // If the thread cannot be started, this one does all the work.
+            let _ = std::thread::Builder::new()
+                .name("ecsc-validate".to_owned())
+                .stack_size(STACK_BYTES)
+                .spawn_scoped(scope, work);
+        }
+        work();
+    });
+    results
+        .into_iter()
+        .map(|slot| slot.into_inner().unwrap_or_default())
+        .collect()
+}
+
+/// The resources of each type, sorted by type; problems of resources
+/// without a type, or of a template without resources, go to `problems`.
+fn resources_by_type<'t>(
+    template: &'t Value,
+    problems: &mut Vec<TemplateProblem>,
+) -> BTreeMap<&'t str, Members<'t>> {
+    let mut by_type: BTreeMap<&str, Members<'_>> = BTreeMap::new();
     let Some(resources) = template.get("Resources") else {
         problems.push(TemplateProblem {
             logical_id: None,
@@ -129,7 +211,7 @@ fn check_resources(template: &Value, problems: &mut Vec<TemplateProblem>) {
             message: "a template must have at least one resource".to_owned(),
             kind: ProblemKind::Schema,
         });
-        return;
+        return by_type;
     };
     let Some(resources) = resources.as_object() else {
         problems.push(TemplateProblem {
@@ -138,17 +220,23 @@ fn check_resources(template: &Value, problems: &mut Vec<TemplateProblem>) {
             message: "resources must be a json object".to_owned(),
             kind: ProblemKind::Schema,
         });
-        return;
+        return by_type;
     };
-    // The resources of each type, and the properties they use (a validator
-    // is compiled for those only, see `load::Shape`).
-    let mut by_type: BTreeMap<&str, (load::Shape, Members<'_>)> = BTreeMap::new();
     for (id, resource) in resources {
-        let base = pointer_push("/Resources", id);
-        let Some(type_name) = resource.get("Type") else {
+        // A resource has a few members: looking at each is cheaper than two
+        // lookups by name.
+        let (mut type_name, mut properties) = (None, None);
+        for (key, value) in resource.as_object().into_iter().flatten() {
+            match key.as_str() {
+                "Type" => type_name = Some(value),
+                "Properties" => properties = Some(value),
+                _ => {}
+            }
+        }
+        let Some(type_name) = type_name else {
             problems.push(TemplateProblem {
                 logical_id: Some(id.clone()),
-                pointer: base,
+                pointer: pointer_push("/Resources", id),
                 message: "resource has no type".to_owned(),
                 kind: ProblemKind::Schema,
             });
@@ -157,37 +245,42 @@ fn check_resources(template: &Value, problems: &mut Vec<TemplateProblem>) {
         let Some(type_name) = type_name.as_str() else {
             problems.push(TemplateProblem {
                 logical_id: Some(id.clone()),
-                pointer: pointer_push(&base, "Type"),
+                pointer: pointer_push(&pointer_push("/Resources", id), "Type"),
                 message: "resource type must be a string".to_owned(),
                 kind: ProblemKind::Schema,
             });
             continue;
         };
-        let (shape, members) = by_type.entry(type_name).or_default();
-        let properties = resource.get("Properties");
-        if let Some(properties) = properties {
-            shape.add(properties);
-        }
-        members.push((id, properties));
+        by_type.entry(type_name).or_default().push((id, properties));
     }
-    for (type_name, (shape, members)) in &by_type {
-        check_type(type_name, shape, members, problems);
-    }
+    by_type
 }
 
 /// Resources of one type: logical ID and `Properties`.
 type Members<'t> = Vec<(&'t String, Option<&'t Value>)>;
 
-/// Validates the resources of one type.
-fn check_type(
-    type_name: &str,
-    shape: &load::Shape,
-    members: &[(&String, Option<&Value>)],
-    problems: &mut Vec<TemplateProblem>,
-) {
-    let compiled = load::validator(type_name, shape);
+/// Validates the resources of one type, with a validator compiled for the
+/// properties they use (see `load::Shape`).
+fn check_type(type_name: &str, members: &[(&String, Option<&Value>)]) -> Vec<TemplateProblem> {
+    let mut problems = Vec::new();
+    let mut shape = load::Shape::default();
+    for (_, properties) in members {
+        if let Some(properties) = properties {
+            shape.add(properties);
+        }
+    }
+    let compiled = load::validator(type_name, &shape);
     let empty = Value::Object(serde_json::Map::new());
     for (id, properties) in members {
+        let properties = properties.unwrap_or(&empty);
+        // Most resources are valid: ask only that first (much cheaper than
+        // collecting errors), and build pointers only for the others.
+        if let Some(Ok(validator)) = compiled.as_deref()
+            && properties.is_object()
+            && validator.is_valid(properties)
+        {
+            continue;
+        }
         let base = pointer_push("/Resources", id);
         let problem = |pointer: String, message: String, kind: ProblemKind| TemplateProblem {
             logical_id: Some((*id).clone()),
@@ -215,7 +308,6 @@ fn check_type(
                 continue;
             }
         };
-        let properties = properties.unwrap_or(&empty);
         if !properties.is_object() {
             problems.push(problem(
                 properties_pointer,
@@ -232,6 +324,7 @@ fn check_type(
             ));
         }
     }
+    problems
 }
 
 /// Validates `instance`, returning (instance pointer, message) pairs.
@@ -419,7 +512,9 @@ fn valid_logical_id(id: &str) -> bool {
         && id.bytes().all(|byte| byte.is_ascii_alphanumeric())
 }
 
-fn check_limits(template: &Value, problems: &mut Vec<TemplateProblem>) {
+/// The limits CloudFormation enforces: counts, logical ids, size.
+fn check_limits(template: &Value) -> Vec<TemplateProblem> {
+    let mut problems = Vec::new();
     let sections = [
         ("Resources", ("resources", MAX_RESOURCES)),
         ("Parameters", ("parameters", MAX_PARAMETERS)),
@@ -473,23 +568,83 @@ fn check_limits(template: &Value, problems: &mut Vec<TemplateProblem>) {
             kind: ProblemKind::LimitWarning,
         });
     }
+    problems
 }
 
-/// The length of `value` serialised compactly, counted without building the
-/// text (over a megabyte for large programs).
+/// The length of `value` serialised compactly (as `serde_json::to_string`
+/// would write it), computed without writing it (over a megabyte for large
+/// programs).
 fn serialized_len(value: &Value) -> usize {
-    struct Counter(usize);
-    impl std::io::Write for Counter {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0 += bytes.len();
-            Ok(bytes.len())
+    match value {
+        Value::Null | Value::Bool(true) => 4,
+        Value::Bool(false) => 5,
+        Value::Number(number) => number_len(number),
+        Value::String(text) => string_len(text),
+        // Brackets and commas, then the items.
+        Value::Array(items) => {
+            2 + items.len().saturating_sub(1) + items.iter().map(serialized_len).sum::<usize>()
         }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
+        // Braces, commas and colons, then the members.
+        Value::Object(members) => {
+            2 + members.len().saturating_sub(1)
+                + members
+                    .iter()
+                    .map(|(key, value)| string_len(key) + 1 + serialized_len(value))
+                    .sum::<usize>()
         }
     }
-    let mut counter = Counter(0);
-    serde_json::to_writer(&mut counter, value).map_or(0, |()| counter.0)
+}
+
+/// The length of `text` as a JSON string: quotes, and the escapes serde_json
+/// writes (two bytes for `"`, `\\` and the control characters with a short
+/// form, six for the other control characters). Eight bytes at a time: most
+/// strings have nothing to escape.
+fn string_len(text: &str) -> usize {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    // Whether some byte of `word` is below `limit` (at most 0x80).
+    let any_below =
+        |word: u64, limit: u8| word.wrapping_sub(ONES * u64::from(limit)) & !word & HIGHS != 0;
+    let any_equal = |word: u64, byte: u8| any_below(word ^ (ONES * u64::from(byte)), 1);
+    let escapes = |bytes: &[u8]| -> usize {
+        bytes
+            .iter()
+            .map(|byte| match byte {
+                b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0C => 1,
+                0..=0x1F => 5,
+                _ => 0,
+            })
+            .sum()
+    };
+    let mut chunks = text.as_bytes().chunks_exact(8);
+    let mut extra = 0;
+    for chunk in &mut chunks {
+        let word = u64::from_ne_bytes(<[u8; 8]>::try_from(chunk).unwrap_or_default());
+        if any_below(word, 0x20) || any_equal(word, b'"') || any_equal(word, b'\\') {
+            extra += escapes(chunk);
+        }
+    }
+    2 + text.len() + extra + escapes(chunks.remainder())
+}
+
+/// The length of `number` as serde_json writes it.
+fn number_len(number: &serde_json::Number) -> usize {
+    let digits = |mut value: u64| {
+        let mut count = 1;
+        while value >= 10 {
+            value /= 10;
+            count += 1;
+        }
+        count
+    };
+    if let Some(value) = number.as_u64() {
+        digits(value)
+    } else if let Some(value) = number.as_i64() {
+        1 + digits(value.unsigned_abs())
+    } else {
+        // A float: rare in templates, written as serde_json writes it.
+        serde_json::to_string(number).map_or(0, |text| text.len())
+    }
 }
 
 #[cfg(test)]
@@ -506,7 +661,7 @@ mod tests {
 
     /// The resource types ecsc has bundled schemas for, sorted.
     fn known_types() -> impl Iterator<Item = &'static str> {
-        embedded::SCHEMAS.iter().map(|(name, _)| *name)
+        embedded::SCHEMAS.iter().map(|schema| schema.type_name)
     }
 
     fn kinds(problems: &[TemplateProblem]) -> Vec<ProblemKind> {
@@ -654,15 +809,15 @@ mod tests {
     }
 
     #[test]
-    fn every_bundled_pattern_compiles_after_fixing() {
+    fn every_bundled_pattern_compiles() {
         let mut all = Vec::new();
-        for (_, text) in embedded::SCHEMAS {
-            patterns_helper(&serde_json::from_str(text).unwrap(), &mut all);
+        for schema in embedded::SCHEMAS {
+            patterns_helper(&load::assembled(schema), &mut all);
         }
-        let broken: Vec<(String, String)> = all
+        assert!(all.len() > 100, "{}", all.len());
+        let broken: Vec<&String> = all
             .iter()
-            .map(|pattern| (pattern.clone(), load::fix_regex(pattern)))
-            .filter(|(_, fixed)| !load::regex_compiles(fixed))
+            .filter(|pattern| !load::regex_compiles(pattern))
             .collect();
         assert!(broken.is_empty(), "patterns that still fail: {broken:#?}");
     }
@@ -692,12 +847,15 @@ mod tests {
 
     #[test]
     fn fix_regex_rewrites_python_only_syntax() {
-        assert_eq!(load::fix_regex(r"^[a-z]{1,5}\Z"), r"^[a-z]{1,5}$");
-        assert_eq!(load::fix_regex(r"^(\/(?!\.)+[^$]+)$"), r"^(\/(?!\.)[^$]+)$");
-        assert_eq!(load::fix_regex(r"^[a,@[\]+]*$"), r"^[a,@\[\]+]*$");
-        assert_eq!(load::fix_regex(r"^\p{Print}+$"), r"^[\x20-\x7E]+$");
+        assert_eq!(bundle::fix_regex(r"^[a-z]{1,5}\Z"), r"^[a-z]{1,5}$");
         assert_eq!(
-            load::fix_regex(r"^(?=.{2,5}$)[a-z]+$"),
+            bundle::fix_regex(r"^(\/(?!\.)+[^$]+)$"),
+            r"^(\/(?!\.)[^$]+)$"
+        );
+        assert_eq!(bundle::fix_regex(r"^[a,@[\]+]*$"), r"^[a,@\[\]+]*$");
+        assert_eq!(bundle::fix_regex(r"^\p{Print}+$"), r"^[\x20-\x7E]+$");
+        assert_eq!(
+            bundle::fix_regex(r"^(?=.{2,5}$)[a-z]+$"),
             r"^(?=.{2,5}$)[a-z]+$"
         );
     }
@@ -1091,6 +1249,77 @@ mod tests {
             ]
         );
         assert_eq!(first, check_template(&template));
+    }
+
+    #[test]
+    fn serialized_len_is_the_length_of_the_compact_text() {
+        let tricky = json!({
+            "quote\"d": "back\\slash \n\r\t\u{8}\u{c} \u{1} \u{1f} \u{7f} é ∑ 🚀",
+            "numbers": [0, 9, 10, 99, 100, -1, -10, u64::MAX, i64::MIN, 1.5, -0.25, 1e300, 12.0],
+            "empty": [{}, [], "", null, true, false],
+            "nested": { "a": [{ "b": [[]] }] },
+        });
+        // Every ASCII character at every place of an eight-byte word.
+        let mut strings = Vec::new();
+        for offset in 0..17 {
+            for byte in 0..=0x7F_u8 {
+                strings.push(format!("{}{}bbbbb", "a".repeat(offset), char::from(byte)));
+            }
+        }
+        let strings = Value::from(strings);
+        for value in [
+            tricky,
+            strings,
+            valid_template(),
+            json!([]),
+            json!({}),
+            json!(""),
+        ] {
+            assert_eq!(
+                serialized_len(&value),
+                serde_json::to_string(&value).unwrap().len(),
+                "{value}"
+            );
+        }
+    }
+
+    /// Problems of many types (validated on two threads), references and
+    /// limits are all reported, the same each time.
+    #[test]
+    fn problems_of_every_type_are_reported_in_order() {
+        let mut template = valid_template();
+        let resources = &mut template["Resources"];
+        resources["Vpc"]["Properties"]["CidrBlock"] = json!(10);
+        resources["SubnetA"]["Properties"]["Colour"] = json!("red");
+        resources["Cluster"]["Properties"]["ClusterName"] = json!(["a"]);
+        resources["Logs"]["Properties"]["RetentionInDays"] = json!("long");
+        resources["TaskDef"]["Properties"]["Cpu"] = json!({ "Ref": "Nope" });
+        resources["Sg"]["Properties"]["GroupDescription"] = json!(false);
+        resources["Service"]["Properties"]["LaunchType"] = json!("CARRIER_PIGEON");
+        resources["Bad-Id"] = json!({ "Type": "AWS::ECS::Cluster" });
+        let first = check_template(&template);
+        let pointers: Vec<&str> = first
+            .iter()
+            .map(|problem| problem.pointer.as_str())
+            .collect();
+        assert_eq!(
+            pointers,
+            vec![
+                "/Resources/Bad-Id",
+                "/Resources/Cluster/Properties/ClusterName",
+                "/Resources/Logs/Properties/RetentionInDays",
+                "/Resources/Logs/Properties/RetentionInDays",
+                "/Resources/Service/Properties/LaunchType",
+                "/Resources/Sg/Properties/GroupDescription",
+                "/Resources/SubnetA/Properties",
+                "/Resources/TaskDef/Properties/Cpu/Ref",
+                "/Resources/Vpc/Properties/CidrBlock",
+            ],
+            "{first:#?}"
+        );
+        for _ in 0..5 {
+            assert_eq!(check_template(&template), first);
+        }
     }
 
     /// Timing: compile every schema, then validate a ~50-resource template.

@@ -115,10 +115,17 @@ impl Stdlib {
     }
 }
 
+/// The process-wide stdlib.
+static STDLIB: OnceLock<Stdlib> = OnceLock::new();
+
 /// The process-wide stdlib, loaded on first use.
 pub fn get() -> &'static Stdlib {
-    static STDLIB: OnceLock<Stdlib> = OnceLock::new();
     STDLIB.get_or_init(load)
+}
+
+/// Whether the stdlib has been loaded already in this process.
+pub fn is_loaded() -> bool {
+    STDLIB.get().is_some()
 }
 
 /// Adds the stdlib files to a fresh source map (ids 0..n, matching [`get`]).

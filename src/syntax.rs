@@ -7,14 +7,21 @@
 //! that could exhaust the stack (nesting deeper than [`MAX_DEPTH`]) or memory
 //! (larger than [`MAX_BYTES`]) are refused up front with `E0004`.
 //!
+//! [`ParseCache`] gives the same trees incrementally (the language server):
+//! it parses each top-level declaration on its own and keeps the result,
+//! keyed by the declaration's text, for the next analysis.
+//!
 //! Codes: E0001 syntax error, E0002 unclosed delimiter, E0003 bad literal,
 //! E0004 invalid input.
 
 pub mod ast;
 mod builder;
+mod cache;
 mod error;
 mod grammar;
 mod scan;
+
+pub use cache::{CacheStats, ParseCache};
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::span::{FileId, Span};
@@ -28,27 +35,9 @@ pub const MAX_BYTES: usize = 16 * 1024 * 1024;
 
 /// Parses one file. Always returns a tree; problems go to `diags`.
 pub fn parse(file: FileId, text: &str, diags: &mut Diagnostics) -> ast::File {
-    if text.len() > MAX_BYTES {
-        diags.push(
-            Diagnostic::new(Code::E0004, Span::new(file, 0, 0), "file is too large").with_help(
-                format!("`.ecs` files are limited to {} MiB", MAX_BYTES >> 20),
-            ),
-        );
+    let Some(scanned) = prepass(file, text, diags) else {
         return ast::File::default();
-    }
-    let scanned = scan::scan(text);
-    if let Some(deep) = scanned.too_deep {
-        diags.push(
-            Diagnostic::new(
-                Code::E0004,
-                Span::new(file, deep, deep + 1),
-                "nesting is too deep",
-            )
-            .with_primary_label(format!("more than {MAX_DEPTH} levels deep here"))
-            .with_help("flatten the structure; no real program nests this deep"),
-        );
-        return ast::File::default();
-    }
+    };
     if text.len() >= PARALLEL_BYTES
         && let Some(stmts) = parse_halves(file, text, &scanned, diags)
     {
@@ -68,8 +57,41 @@ pub fn parse(file: FileId, text: &str, diags: &mut Diagnostics) -> ast::File {
                 .unwrap_or_default();
             ast::File { stmts }
         }
-        Err(_) => recover(file, text, &scanned, diags),
+        Err(_) => recover(
+            file,
+            text,
+            &scanned,
+            diags,
+            &mut |chunk, offset, stmts, diags| parse_chunk(file, chunk, offset, stmts, diags),
+        ),
     }
+}
+
+/// The lexical pre-pass, and the inputs refused before parsing (`E0004`:
+/// too large, nested too deep); `None` when the file is refused.
+fn prepass(file: FileId, text: &str, diags: &mut Diagnostics) -> Option<scan::Scanned> {
+    if text.len() > MAX_BYTES {
+        diags.push(
+            Diagnostic::new(Code::E0004, Span::new(file, 0, 0), "file is too large").with_help(
+                format!("`.ecs` files are limited to {} MiB", MAX_BYTES >> 20),
+            ),
+        );
+        return None;
+    }
+    let scanned = scan::scan(text);
+    if let Some(deep) = scanned.too_deep {
+        diags.push(
+            Diagnostic::new(
+                Code::E0004,
+                Span::new(file, deep, deep + 1),
+                "nesting is too deep",
+            )
+            .with_primary_label(format!("more than {MAX_DEPTH} levels deep here"))
+            .with_help("flatten the structure; no real program nests this deep"),
+        );
+        return None;
+    }
+    Some(scanned)
 }
 
 /// Files from this size on are parsed in two halves on two threads.
@@ -112,25 +134,103 @@ fn parse_halves(
         Err(panicked) => std::panic::resume_unwind(panicked),
     };
     let ((mut stmts, ours), (rest, their_diags)) = (ours?, theirs?);
+    let next_token = skip_trivia(text, cut);
+    for stmt in &mut stmts {
+        stmt.for_each_span_mut(&mut |span| stretch(span, cut, next_token));
+    }
     stmts.extend(rest);
     diags.extend(ours);
     diags.extend(their_diags);
     Some(stmts)
 }
 
-/// Parses each top-level chunk on its own.
+/// Where the first token at or after `at` is: whitespace and comments (not
+/// doc comments) skipped, as the grammar's implicit whitespace skips them.
+///
+/// A chunk parsed alone ends with the whitespace before the next
+/// declaration, and nodes whose rule ends with an optional part (a
+/// statement, a type, a block without a body) take in the whitespace and
+/// comments after them: in the chunk, up to its end; in the whole file, up
+/// to the next token, past comments above the next declaration that the
+/// pre-pass gave to the next chunk. [`stretch`] moves such ends.
+fn skip_trivia(text: &str, at: usize) -> usize {
+    let bytes = text.as_bytes();
+    let mut index = at;
+    loop {
+        let rest = bytes.get(index..).unwrap_or_default();
+        if let Some(&byte) = rest.first()
+            && matches!(byte, b' ' | b'\t' | b'\r' | b'\n')
+        {
+            index += 1;
+        } else if rest.starts_with("\u{FEFF}".as_bytes()) {
+            index += 3;
+        } else if rest.starts_with(b"//")
+            && (!rest.starts_with(b"///") || rest.starts_with(b"////"))
+        {
+            index += rest.iter().position(|b| *b == b'\n').unwrap_or(rest.len());
+        } else if rest.starts_with(b"/*") {
+            match block_comment_len(rest) {
+                Some(len) => index += len,
+                None => return index,
+            }
+        } else {
+            return index;
+        }
+    }
+}
+
+/// The length of the (nested) block comment `text` starts with; `None` if
+/// it is not closed.
+fn block_comment_len(text: &[u8]) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut index = 0;
+    while let Some(pair) = text.get(index..index + 2) {
+        if pair == b"/*" {
+            depth += 1;
+            index += 2;
+        } else if pair == b"*/" {
+            depth = depth.checked_sub(1)?;
+            index += 2;
+            if depth == 0 {
+                return Some(index);
+            }
+        } else {
+            index += 1;
+        }
+    }
+    None
+}
+
+/// Moves a span that ends at `chunk_end` (after the whitespace that ends a
+/// chunk) to end at `next_token`, where it ends in the whole file.
+fn stretch(span: &mut Span, chunk_end: usize, next_token: usize) {
+    if span.end as usize == chunk_end && next_token > chunk_end {
+        *span = Span::new(span.file, span.start as usize, next_token);
+    }
+}
+
+/// Why a chunk did not parse.
+type ChunkError = Box<pest::error::Error<Rule>>;
+
+/// Parses `chunk`, found at `offset` in the file, appending its statements
+/// and the builder's diagnostics ([`parse_chunk`], or the same from a cache).
+type ChunkParser<'p> =
+    dyn FnMut(&str, usize, &mut Vec<ast::Stmt>, &mut Diagnostics) -> Result<(), ChunkError> + 'p;
+
+/// Parses each top-level chunk on its own (with `parse_chunk`).
 fn recover(
     file: FileId,
     text: &str,
     scanned: &scan::Scanned,
     diags: &mut Diagnostics,
+    parse_chunk: &mut ChunkParser<'_>,
 ) -> ast::File {
     let mut stmts = Vec::new();
     // Computed once: recomputing per broken chunk made many errors quadratic.
     let all_finer = scanned.chunks(text.len(), false);
     for (start, end) in scanned.chunks(text.len(), true) {
         let chunk = text.get(start..end).unwrap_or("");
-        if parse_chunk(file, chunk, start, &mut stmts, diags).is_ok() {
+        if parse_chunk(chunk, start, &mut stmts, diags).is_ok() {
             continue;
         }
         // Retry with a finer split, ignoring brackets: a missing `}` should
@@ -146,9 +246,7 @@ fn recover(
         let mut reported = false;
         for (sub_start, sub_end) in finer {
             let sub = text.get(sub_start..sub_end).unwrap_or("");
-            if let Err(error) =
-                parse_chunk(file, sub, sub_start, &mut stmts, &mut Diagnostics::new())
-            {
+            if let Err(error) = parse_chunk(sub, sub_start, &mut stmts, &mut Diagnostics::new()) {
                 if !reported {
                     diags.push(chunk_error(file, sub, sub_start, &error, scanned));
                     reported = true;
@@ -164,13 +262,15 @@ fn recover(
     ast::File { stmts }
 }
 
+/// Parses one chunk of a file, found at `offset`: appends its statements
+/// and the diagnostics the builder reports (literal problems).
 fn parse_chunk(
     file: FileId,
     chunk: &str,
     offset: usize,
     stmts: &mut Vec<ast::Stmt>,
     diags: &mut Diagnostics,
-) -> Result<(), Box<pest::error::Error<Rule>>> {
+) -> Result<(), ChunkError> {
     let pairs = EcsParser::parse(Rule::file, chunk).map_err(Box::new)?;
     let mut builder = builder::Builder {
         file,
@@ -269,23 +369,28 @@ mod parallel_tests {
             .collect()
     }
 
-    /// A large file parsed in two halves gives the tree of one parse.
+    /// A large file parsed in two halves gives the tree of one parse, also
+    /// when plain comments above the declarations go to the second half
+    /// (the statement before them takes them in, in one parse).
     #[test]
     fn halves_parse_like_the_whole_file() {
-        let text = large_program(None);
-        assert!(text.len() >= PARALLEL_BYTES);
-        let mut diags = Diagnostics::new();
-        let halves = parse(FileId(3), &text, &mut diags);
-        let pairs = EcsParser::parse(Rule::file, &text).unwrap();
-        let mut whole_diags = Diagnostics::new();
-        let mut builder = builder::Builder {
-            file: FileId(3),
-            offset: 0,
-            diags: &mut whole_diags,
-        };
-        let whole = builder.stmts(pairs.into_iter().next().unwrap().into_inner());
-        assert_eq!(halves.stmts, whole);
-        assert_eq!(diags.len(), whole_diags.len());
+        let documented = large_program(None);
+        let commented = documented.replace("/// Service", "// Service");
+        for text in [documented, commented] {
+            assert!(text.len() >= PARALLEL_BYTES);
+            let mut diags = Diagnostics::new();
+            let halves = parse(FileId(3), &text, &mut diags);
+            let pairs = EcsParser::parse(Rule::file, &text).unwrap();
+            let mut whole_diags = Diagnostics::new();
+            let mut builder = builder::Builder {
+                file: FileId(3),
+                offset: 0,
+                diags: &mut whole_diags,
+            };
+            let whole = builder.stmts(pairs.into_iter().next().unwrap().into_inner());
+            assert_eq!(halves.stmts, whole);
+            assert_eq!(diags.len(), whole_diags.len());
+        }
     }
 
     /// An error in either half is reported as for any file.

@@ -2,10 +2,13 @@
 //! over stdio with `Content-Length` framing, as an editor does. Every read
 //! has a timeout, so a hung server fails the test instead of hanging it.
 
+#[path = "../benches/support/programs.rs"]
+#[allow(dead_code)]
+mod programs;
+
 use serde_json::{Value, json};
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::path::Path;
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
@@ -162,6 +165,30 @@ impl Server {
                 return message["params"]["diagnostics"].as_array().unwrap().clone();
             }
             self.queue.push_back(message);
+        }
+    }
+
+    /// The diagnostics published for `version` of `uri` (earlier ones skipped).
+    fn published(&mut self, uri: &str, version: i32) -> Vec<Value> {
+        let matches = |m: &Value| {
+            m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri
+        };
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let message = match self.queue.iter().position(matches) {
+                Some(index) => self.queue.remove(index).unwrap(),
+                None => {
+                    let message = self.next(deadline);
+                    if !matches(&message) {
+                        self.queue.push_back(message);
+                        continue;
+                    }
+                    message
+                }
+            };
+            if message["params"]["version"] == version {
+                return message["params"]["diagnostics"].as_array().unwrap().clone();
+            }
         }
     }
 
@@ -659,66 +686,92 @@ fn requests_after_shutdown_are_refused() {
     assert_eq!(server.wait_exit().code(), Some(0));
 }
 
-/// Measures (does not assert) how long a 5,000-line document takes to get
-/// fresh diagnostics after an edit, debounce included. Run with
-/// `cargo test --test lsp latency -- --nocapture` to see the numbers.
+/// Measures (does not assert) how long a 5,000-line document (the program of
+/// the LSP benchmark, `benches/support/programs.rs`) takes to get fresh
+/// diagnostics after a one-character edit, as an editor sends it
+/// (incremental sync), with the `ecsc` binary of this build. Run with
+/// `cargo test --release --test lsp latency -- --nocapture` to see the numbers.
 #[test]
 fn latency_on_a_large_document() {
-    let mut lines = vec![
-        "network main {".to_string(),
-        "  nat = single".into(),
-        "}".into(),
-        "cluster prod {".into(),
-        "  network = main".into(),
-        "}".into(),
-    ];
-    let mut index = 0;
-    while lines.len() < 4990 {
-        lines.extend([
-            format!("/// Service {index}."),
-            format!("service s{index} {{"),
-            "  cluster = prod".into(),
-            "  cpu     = 0.25 vcpu".into(),
-            "  memory  = 512 MiB".into(),
-            "  container web {".into(),
-            "    image = \"nginx:1.27\"".into(),
-            "    port  = 80".into(),
-            "  }".into(),
-            "}".into(),
-        ]);
-        index += 1;
-    }
-    let text = lines.join("\n") + "\n";
-    assert!(text.lines().count() >= 4990);
+    let (_, text) = programs::program_with_lines(programs::LSP_LINES);
+    let lines = text.lines().count();
+    assert!(lines >= 4990);
+    // A value in the middle of the file: `cpu = 60%` of a scaling target.
+    let needle = "cpu      = 60%";
+    let middle = text.len() / 2;
+    let at = text[middle..].find(needle).map(|i| middle + i).unwrap();
+    let line = text[..at].matches('\n').count() as u32;
+    let column = (at - text[..at].rfind('\n').map_or(0, |n| n + 1)) as u32;
+    let digit = (line, column + 11);
+    let equals = (line, column + 9);
     let mut server = Server::start();
-    let uri = server.open("big.ecs", &text);
-    assert_eq!(server.diagnostics(&uri), Vec::<Value>::new());
-    let broken = text.replacen("cluster = prod", "cluster = prd", 1);
-    let mut samples = Vec::new();
-    for version in 2..7 {
-        let edited = if version % 2 == 0 { &broken } else { &text };
-        let started = Instant::now();
-        server.change(&uri, version, edited);
-        let diagnostics = server.diagnostics(&uri);
-        samples.push(started.elapsed());
-        assert_eq!(diagnostics.len(), usize::from(version % 2 == 0));
-    }
-    // A request right after an edit runs the pending analysis first (no debounce).
     let started = Instant::now();
-    server.change(&uri, 10, &broken);
+    let uri = server.open("big.ecs", &text);
+    assert_eq!(server.published(&uri, 1), Vec::<Value>::new());
+    let open = started.elapsed();
+    // Each round: change the digit, change it back, break the line
+    // (`==`), repair it. Every edit waits for the diagnostics of its version.
+    let edits = [
+        (digit, (digit.0, digit.1 + 1), "7", false),
+        (digit, (digit.0, digit.1 + 1), "6", false),
+        (equals, equals, "=", true),
+        (equals, (equals.0, equals.1 + 1), "", false),
+    ];
+    let (mut valid, mut broken) = (Vec::new(), Vec::new());
+    let mut version = 1;
+    for _ in 0..6 {
+        for &(start, end, new, is_broken) in &edits {
+            version += 1;
+            let started = Instant::now();
+            server.notify(
+                "textDocument/didChange",
+                json!({"textDocument": {"uri": uri, "version": version},
+                       "contentChanges": [{"range": range(start, end), "text": new}]}),
+            );
+            let diagnostics = server.published(&uri, version);
+            let elapsed = started.elapsed();
+            assert_eq!(!diagnostics.is_empty(), is_broken, "version {version}");
+            if is_broken { &mut broken } else { &mut valid }.push(elapsed);
+        }
+    }
+    // A request right after an edit runs the pending analysis first.
+    version += 1;
+    let started = Instant::now();
+    server.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": version},
+               "contentChanges": [{"range": range(digit, (digit.0, digit.1 + 1)), "text": "7"}]}),
+    );
     let _ = server.request(
         "textDocument/documentSymbol",
         json!({"textDocument": {"uri": uri}}),
     );
-    let immediate = started.elapsed();
+    let request = started.elapsed();
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let summary = |samples: &mut Vec<Duration>| {
+        samples.sort();
+        format!(
+            "median {:.1} ms (min {:.1}, max {:.1}, {} edits)",
+            ms(samples[samples.len() / 2]),
+            ms(samples[0]),
+            ms(samples[samples.len() - 1]),
+            samples.len()
+        )
+    };
     eprintln!(
-        "lsp latency on {} lines: edit -> diagnostics {:?} (debounce {} ms included); edit -> request answered {:?}",
-        text.lines().count(),
-        samples,
-        ecsc::lsp::DEBOUNCE.as_millis(),
-        immediate
+        "lsp latency on {lines} lines ({} binary): edit -> publishDiagnostics {}; \
+         edit making a syntax error -> publishDiagnostics {}; \
+         edit -> request answered {:.1} ms; open -> first diagnostics {:.1} ms",
+        if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            "release"
+        },
+        summary(&mut valid),
+        summary(&mut broken),
+        ms(request),
+        ms(open),
     );
-    let _ = Path::new("");
     assert!(server.shutdown().success());
 }
 
@@ -803,6 +856,48 @@ fn incremental_changes_are_applied() {
     assert_eq!(server.diagnostics(&uri), Vec::<Value>::new());
     let hover = server.at("textDocument/hover", &uri, (1, 2), json!({}));
     assert_eq!(hover["result"], Value::Null);
+    assert!(server.shutdown().success());
+}
+
+/// Edits sent in a burst are coalesced: diagnostics come for versions in
+/// order, the last for the last version, and they describe its text.
+#[test]
+fn a_burst_of_edits_ends_with_the_last_version() {
+    let mut server = Server::start();
+    let uri = server.open("main.ecs", PROGRAM);
+    assert_eq!(server.diagnostics(&uri).len(), 1);
+    let fargat = pos(PROGRAM, "fargat", 0, 0);
+    for version in 2..=30 {
+        // Even versions say `fargate` (clean), odd ones `fargat` (E-code).
+        let text = if version % 2 == 0 {
+            "fargate"
+        } else {
+            "fargat"
+        };
+        let old_end = (fargat.0, fargat.1 + if version % 2 == 0 { 6 } else { 7 });
+        server.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": version},
+                   "contentChanges": [{"range": range(fargat, old_end), "text": text}]}),
+        );
+    }
+    let mut versions = Vec::new();
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let message = server.next(deadline);
+        if message["method"] != "textDocument/publishDiagnostics" {
+            continue;
+        }
+        let version = message["params"]["version"].as_i64().unwrap();
+        versions.push(version);
+        if version == 30 {
+            assert_eq!(message["params"]["diagnostics"], json!([]));
+            break;
+        }
+        let count = message["params"]["diagnostics"].as_array().unwrap().len();
+        assert_eq!(count, usize::from(version % 2 == 1), "version {version}");
+    }
+    assert!(versions.windows(2).all(|w| w[0] < w[1]), "{versions:?}");
     assert!(server.shutdown().success());
 }
 

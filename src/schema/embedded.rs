@@ -2,15 +2,42 @@
 //!
 //! The files under `stdlib/schemas/` are produced by `scripts/refresh-schemas.py`
 //! from cfn-lint's bundled registry schemas (see `stdlib/schemas/VERSION`).
-//! When the list of types there changes, change [`SCHEMAS`] with it.
+//! `build.rs` reduces each to what validation reads (see `bundle.rs`) and
+//! lists its attributes; this table embeds those. When the list of types
+//! there changes, change [`SCHEMAS`] with it.
 
-/// Builds the `(type name, schema text)` table from `"Type" => "file"` pairs.
+/// One bundled resource type.
+pub(crate) struct Schema {
+    /// The type name, e.g. `AWS::ECS::Service`.
+    pub(crate) type_name: &'static str,
+    /// The schema as bundled (only what validation reads, patterns fixed),
+    /// without its definitions.
+    pub(crate) root: &'static str,
+    /// The definitions, one a line: the name, a tab, the schema.
+    pub(crate) definitions: &'static str,
+    /// The attributes `Fn::GetAtt` may read, one a line; empty when the
+    /// schema names none.
+    pub(crate) attributes: &'static str,
+}
+
+/// Builds the table of [`Schema`]s from `"Type" => "file"` pairs.
 macro_rules! schema_table {
     ($($type_name:literal => $file:literal,)*) => {
-        /// Every resource type ecsc can validate, with its raw schema text,
-        /// sorted by type name.
-        pub(crate) const SCHEMAS: &[(&str, &str)] = &[
-            $(($type_name, include_str!(concat!("../../stdlib/schemas/", $file))),)*
+        /// Every resource type ecsc can validate, sorted by type name.
+        pub(crate) const SCHEMAS: &[Schema] = &[
+            $(Schema {
+                type_name: $type_name,
+                root: include_str!(concat!(env!("OUT_DIR"), "/schemas/", $file)),
+                definitions: include_str!(concat!(env!("OUT_DIR"), "/schemas/", $file, ".definitions")),
+                attributes: include_str!(concat!(env!("OUT_DIR"), "/schemas/", $file, ".attributes")),
+            },)*
+        ];
+
+        /// The registry schemas as they are in `stdlib/schemas/`, in the
+        /// order of [`SCHEMAS`] (for tests that compare the two).
+        #[cfg(test)]
+        pub(crate) const ORIGINALS: &[&str] = &[
+            $(include_str!(concat!("../../stdlib/schemas/", $file)),)*
         ];
     };
 }

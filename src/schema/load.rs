@@ -1,19 +1,21 @@
-//! Loading a bundled resource schema: fixing it up so the `jsonschema` crate
-//! accepts it, letting every property value be an intrinsic function, compiling
-//! it once per process, and extracting the attributes `Fn::GetAtt` may name.
+//! Loading a bundled resource schema: letting every property value be an
+//! intrinsic function, compiling it once per process, and the attributes
+//! `Fn::GetAtt` may name (listed at build time, see `bundle.rs`).
 //!
 //! Compiling is the fixed cost of every build (the registry schemas are large:
 //! a task definition's describes some 60 container settings), so a schema is
 //! compiled only for the properties the template's resources of that type
 //! use (their [`Shape`]): the subschemas of absent properties, which can never
-//! apply, are replaced by `true`. The validator is kept and reused for any
-//! template whose resources it covers; a template using more properties gets
-//! one compiled for both.
+//! apply, are replaced by `true`, and a value is allowed to be an intrinsic
+//! function only where some resource has one (elsewhere the check could never
+//! succeed). The validator is kept and reused for any template whose
+//! resources it covers; a template using more properties gets one compiled
+//! for both.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, LazyLock, Mutex, OnceLock, PoisonError};
 
-use jsonschema::{Draft, Validator};
+use jsonschema::{Draft, PatternCache, Validator};
 use serde_json::{Map, Value, json};
 
 use super::embedded::SCHEMAS;
@@ -22,6 +24,9 @@ use super::embedded::SCHEMAS;
 const INTRINSIC_DEF: &str = "EcscIntrinsicFunction";
 /// Name of the definition (added to every schema) checking intrinsic function arguments.
 const INTRINSIC_ARGS_DEF: &str = "EcscIntrinsicArguments";
+/// `$ref`s to those two.
+const INTRINSIC_REF: &str = "#/definitions/EcscIntrinsicFunction";
+const INTRINSIC_ARGS_REF: &str = "#/definitions/EcscIntrinsicArguments";
 
 /// Intrinsic functions accepted in place of any property value.
 pub(crate) const INTRINSICS: &[&str] = &[
@@ -38,22 +43,6 @@ pub(crate) const INTRINSICS: &[&str] = &[
     "Fn::Cidr",
     "Fn::FindInMap",
 ];
-
-/// Resource types whose every (non-array-of-object) property can be read with
-/// `Fn::GetAtt`, not just their `readOnlyProperties` (the same list cfn-lint keeps).
-const ALL_PROPERTIES_ARE_ATTRIBUTES: &[&str] = &[
-    "AWS::AutoScaling::AutoScalingGroup",
-    "AWS::EC2::SecurityGroup",
-    "AWS::EC2::Subnet",
-    "AWS::EC2::VPC",
-    "AWS::EFS::MountTarget",
-    "AWS::ElasticLoadBalancingV2::LoadBalancer",
-    "AWS::SSM::Parameter",
-];
-
-/// Attributes CloudFormation supports that the registry schema does not list
-/// as read-only.
-const EXTRA_ATTRIBUTES: &[(&str, &[&str])] = &[("AWS::ServiceDiscovery::Service", &["Name"])];
 
 /// What ecsc knows about one resource type besides its validator, built on first use.
 pub(crate) struct TypeInfo {
@@ -77,23 +66,29 @@ static VALIDATORS: [Mutex<Option<Cached>>; TYPE_COUNT] = [const { Mutex::new(Non
 
 fn index_of(type_name: &str) -> Option<usize> {
     SCHEMAS
-        .binary_search_by(|(name, _)| (*name).cmp(type_name))
+        .binary_search_by(|schema| schema.type_name.cmp(type_name))
         .ok()
 }
 
-/// The attributes of `type_name`, read on first use; `None` for types
-/// without a bundled schema.
+/// The attributes of `type_name`; `None` for types without a bundled schema.
 pub(crate) fn type_info(type_name: &str) -> Option<&'static TypeInfo> {
     let index = index_of(type_name)?;
-    let (name, text) = SCHEMAS.get(index)?;
+    let schema = SCHEMAS.get(index)?;
     let slot = INFO.get(index)?;
     Some(slot.get_or_init(|| {
+        let attributes: BTreeSet<String> = schema.attributes.lines().map(str::to_owned).collect();
         TypeInfo {
-            attributes: serde_json::from_str(text)
-                .ok()
-                .and_then(|raw| attributes(name, &raw)),
+            attributes: (!attributes.is_empty()).then_some(attributes),
         }
     }))
+}
+
+/// The size of the bundled schema of `type_name` (0 without one): what
+/// compiling it costs, roughly.
+pub(crate) fn schema_size(type_name: &str) -> usize {
+    index_of(type_name)
+        .and_then(|index| SCHEMAS.get(index))
+        .map_or(0, |schema| schema.root.len() + schema.definitions.len())
 }
 
 /// A validator of `type_name` for resources whose properties fit `shape`
@@ -102,7 +97,7 @@ pub(crate) fn type_info(type_name: &str) -> Option<&'static TypeInfo> {
 /// compiles one for both shapes and keeps it.
 pub(crate) fn validator(type_name: &str, shape: &Shape) -> Option<Compiled> {
     let index = index_of(type_name)?;
-    let (name, text) = SCHEMAS.get(index)?;
+    let schema = SCHEMAS.get(index)?;
     let mut cached = VALIDATORS
         .get(index)?
         .lock()
@@ -116,7 +111,11 @@ pub(crate) fn validator(type_name: &str, shape: &Shape) -> Option<Compiled> {
     if let Some(previous) = cached.as_ref() {
         wanted.merge(&previous.shape);
     }
-    let validator = Arc::new(load(index, name, text, &wanted));
+    let source = Source {
+        root: schema.root,
+        definitions: schema.definitions,
+    };
+    let validator = Arc::new(load(source, &wanted));
     *cached = Some(Cached {
         shape: wanted,
         validator: validator.clone(),
@@ -124,24 +123,24 @@ pub(crate) fn validator(type_name: &str, shape: &Shape) -> Option<Compiled> {
     Some(validator)
 }
 
-fn load(index: usize, type_name: &str, text: &str, shape: &Shape) -> Result<Validator, String> {
-    let raw: Value = serde_json::from_str(text)
-        .map_err(|error| format!("bundled schema is not valid json: {error}"))?;
-    if let Some(slot) = INFO.get(index) {
-        slot.get_or_init(|| TypeInfo {
-            attributes: attributes(type_name, &raw),
-        });
-    }
-    let raw = prune_schema(raw, shape);
-    // Every bundled pattern compiles once fixed (a test checks it), so the
-    // schema is compiled without first trying each pattern on its own: that
-    // check cost as much as the compilation. Only if compiling fails are the
-    // patterns the regex engine rejects dropped, and the schema compiled again.
-    compile(&prepare_with(raw, false)).or_else(|error| {
-        serde_json::from_str::<Value>(text)
-            .map(|raw| compile(&prepare(prune_schema(raw, shape))))
-            .unwrap_or(Err(error))
-    })
+/// A schema as bundled: its root without the definitions, and the
+/// definitions one a line (`name`, a tab, the schema), parsed only when
+/// something refers to them.
+#[derive(Clone, Copy)]
+struct Source<'a> {
+    root: &'a str,
+    definitions: &'a str,
+}
+
+/// Compiles the schema of `source` for `shape`.
+fn load(source: Source<'_>, shape: &Shape) -> Result<Validator, String> {
+    // Every bundled pattern compiles (fixed at build time; a test checks it),
+    // so the schema is compiled without first trying each pattern on its own:
+    // that check cost as much as the compilation. Only if compiling fails are
+    // the patterns the regex engine rejects dropped, and the schema compiled
+    // again.
+    compile(&prepare(source, shape, false)?)
+        .or_else(|error| prepare(source, shape, true).map_or(Err(error), |schema| compile(&schema)))
 }
 
 /// The property names used by resources of one type, as a tree: each node's
@@ -232,52 +231,194 @@ impl Shape {
         }
         self.children.get(key).cloned().unwrap_or_default()
     }
+
+    /// The intrinsic functions an instance here may be: those some instance
+    /// has a member named after (an intrinsic function is an object with
+    /// exactly one such member). None: no instance here is one.
+    fn functions(&self) -> Functions {
+        if self.full {
+            return ALL_FUNCTIONS;
+        }
+        INTRINSICS
+            .iter()
+            .enumerate()
+            .filter(|(_, name)| self.children.contains_key(**name))
+            .fold(0, |set, (bit, _)| set | 1 << bit)
+    }
 }
 
-/// `schema` with the subschemas no instance of `shape` can reach replaced by
-/// `true`. Definitions are pruned for the union of the shapes at the places
-/// that refer to them (and dropped when nothing does). A schema with a `$ref`
-/// to anything but a definition is returned whole.
-fn prune_schema(mut schema: Value, shape: &Shape) -> Value {
-    if shape.full || full_refs(&schema, &mut Vec::new()).is_err() {
-        return schema;
-    }
-    let Value::Object(root) = &mut schema else {
-        return schema;
+/// The schema of `source` to compile for `shape`: pruned to what its
+/// instances can reach and accepting intrinsic functions where they may be
+/// (see [`prune_schema`]; the whole schema, accepting them everywhere, for a
+/// full shape or a schema that cannot be pruned), with the two definitions
+/// the intrinsic checks refer to. With `drop_broken_patterns`, without the
+/// patterns the regex engine rejects.
+fn prepare(source: Source<'_>, shape: &Shape, drop_broken_patterns: bool) -> Result<Value, String> {
+    let parse = |text: &str| {
+        let mut schema: Value = serde_json::from_str(text)
+            .map_err(|error| format!("bundled schema is not valid json: {error}"))?;
+        if drop_broken_patterns {
+            self::drop_broken_patterns(&mut schema);
+        }
+        Ok::<Value, String>(schema)
     };
-    let original = match root.remove("definitions") {
+    let definitions = Definitions::new(source.definitions, &parse);
+    let pruned = if shape.full {
+        None
+    } else {
+        prune_schema(parse(source.root)?, shape, &definitions)?
+    };
+    let (mut schema, functions) = match pruned {
+        Some(pruned) => pruned,
+        None => {
+            let mut schema = parse(source.root)?;
+            if let Value::Object(root) = &mut schema {
+                let mut all = match root.remove("definitions") {
+                    Some(Value::Object(inline)) => inline,
+                    _ => Map::new(),
+                };
+                for name in definitions.names() {
+                    if let Some(definition) = definitions.get(name)? {
+                        all.insert(name.to_owned(), definition);
+                    }
+                }
+                root.insert("definitions".to_owned(), Value::Object(all));
+            }
+            transform(&mut schema);
+            (schema, ALL_FUNCTIONS)
+        }
+    };
+    if let Value::Object(root) = &mut schema {
+        // Registry schemas name provider-definition meta-schemas no validator
+        // knows (bundled schemas have neither).
+        root.remove("$schema");
+        root.remove("$id");
+        if functions != 0
+            && let Value::Object(definitions) = root
+                .entry("definitions")
+                .or_insert_with(|| Value::Object(Map::new()))
+        {
+            definitions.insert(INTRINSIC_DEF.to_owned(), intrinsic_schema());
+            definitions.insert(
+                INTRINSIC_ARGS_DEF.to_owned(),
+                intrinsic_arguments_schema(functions),
+            );
+        }
+    }
+    Ok(schema)
+}
+
+/// The bundled definitions of a schema, each parsed when asked for.
+struct Definitions<'a> {
+    /// Name and schema text, in their order.
+    texts: Vec<(&'a str, &'a str)>,
+    parse: &'a dyn Fn(&str) -> Result<Value, String>,
+}
+
+impl<'a> Definitions<'a> {
+    /// The definitions of `lines`: `name`, a tab, the schema, one a line.
+    fn new(lines: &'a str, parse: &'a dyn Fn(&str) -> Result<Value, String>) -> Self {
+        Definitions {
+            texts: lines
+                .lines()
+                .filter_map(|line| line.split_once('\t'))
+                .collect(),
+            parse,
+        }
+    }
+
+    /// The names, in their order.
+    fn names(&self) -> impl Iterator<Item = &'a str> + use<'a> {
+        self.texts
+            .iter()
+            .map(|(name, _)| *name)
+            .collect::<Vec<_>>()
+            .into_iter()
+    }
+
+    /// The definition `name`, if there is one (parsed again if asked again:
+    /// that is rare).
+    fn get(&self, name: &str) -> Result<Option<Value>, String> {
+        match self.texts.iter().find(|(candidate, _)| *candidate == name) {
+            Some((_, text)) => (self.parse)(text).map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
+/// A set of [`INTRINSICS`], one bit each.
+type Functions = u32;
+
+/// Every intrinsic function.
+const ALL_FUNCTIONS: Functions = (1 << INTRINSICS.len()) - 1;
+
+/// What [`prune`] collects: the definitions referred to, with the shape at
+/// each reference, and the intrinsic functions instances may have where
+/// they are accepted.
+#[derive(Default)]
+struct Pruning {
+    refs: Vec<(String, Shape)>,
+    functions: Functions,
+}
+
+/// `schema` with the subschemas no instance of `shape` can reach replaced
+/// by `true`, and the subschemas of the values that may be intrinsic
+/// functions wrapped to accept them (see [`prune`]), and which intrinsic
+/// functions they may be. Definitions (the schema's own, or else from
+/// `bundled`) are pruned for the union of the shapes at the places that
+/// refer to them (and dropped when nothing does). `None` if a `$ref` in what
+/// is kept names anything but a definition: the schema is then compiled
+/// whole.
+fn prune_schema(
+    mut schema: Value,
+    shape: &Shape,
+    bundled: &Definitions<'_>,
+) -> Result<Option<(Value, Functions)>, String> {
+    let Value::Object(root) = &mut schema else {
+        return Ok(Some((schema, 0)));
+    };
+    let inline = match root.remove("definitions") {
         Some(Value::Object(definitions)) => definitions,
         _ => Map::new(),
     };
-    // Neither call can fail: every `$ref` was checked above.
-    let mut refs = Vec::new();
-    let _ = prune(&mut schema, shape, &mut refs);
+    let mut pruning = Pruning::default();
+    if prune(&mut schema, shape, true, &mut pruning).is_err() {
+        return Ok(None);
+    }
     let mut needed: BTreeMap<String, Shape> = BTreeMap::new();
     let mut pruned = Map::new();
-    while let Some((name, wanted)) = refs.pop() {
+    while let Some((name, wanted)) = pruning.refs.pop() {
         let entry = needed.entry(name.clone()).or_default();
         if !entry.merge(&wanted) && pruned.contains_key(&name) {
             continue;
         }
-        let Some(mut definition) = original.get(&name).cloned() else {
+        let original = match inline.get(&name) {
+            Some(definition) => Some(definition.clone()),
+            None => bundled.get(&name)?,
+        };
+        let Some(mut definition) = original else {
             continue;
         };
-        let _ = prune(&mut definition, entry, &mut refs);
+        if prune(&mut definition, entry, true, &mut pruning).is_err() {
+            return Ok(None);
+        }
         pruned.insert(name, definition);
     }
     // In their original order, so the result does not depend on the walk.
-    let pruned: Map<String, Value> = original
+    let pruned: Map<String, Value> = inline
         .keys()
+        .map(String::as_str)
+        .chain(bundled.names())
         .filter_map(|name| {
             pruned
                 .remove(name)
-                .map(|definition| (name.clone(), definition))
+                .map(|definition| (name.to_owned(), definition))
         })
         .collect();
     if let Value::Object(root) = &mut schema {
         root.insert("definitions".to_owned(), Value::Object(pruned));
     }
-    schema
+    Ok(Some((schema, pruning.functions)))
 }
 
 /// A `$ref` that is not to `#/definitions/<name>`: the schema is not pruned.
@@ -293,17 +434,27 @@ fn definition_name(target: &str) -> Option<&str> {
 }
 
 /// Prunes `node` for `shape`, collecting the definitions it refers to with
-/// the shape at each reference.
+/// the shape at each reference, and the intrinsic functions accepted. With
+/// `intrinsics`, the value subschemas
+/// [`transform`] would wrap are wrapped where `shape` says an instance may be
+/// an intrinsic function (everywhere below a full shape); never below `if`,
+/// `not` and `contains`, which [`transform`] leaves alone.
 fn prune(
     node: &mut Value,
     shape: &Shape,
-    refs: &mut Vec<(String, Shape)>,
+    intrinsics: bool,
+    pruning: &mut Pruning,
 ) -> Result<(), UnsupportedRef> {
     let Value::Object(map) = node else {
         return Ok(());
     };
     if shape.full {
-        return full_refs(node, refs);
+        full_refs(node, &mut pruning.refs)?;
+        if intrinsics {
+            transform(node);
+            pruning.functions = ALL_FUNCTIONS;
+        }
+        return Ok(());
     }
     for (key, value) in map.iter_mut() {
         match key.as_str() {
@@ -313,34 +464,55 @@ fn prune(
                 };
                 for (name, member) in members.iter_mut() {
                     match shape.children.get(name.as_str()) {
-                        Some(child) => prune(member, child, refs)?,
+                        Some(child) => {
+                            prune(member, child, intrinsics, pruning)?;
+                            if intrinsics && child.functions() != 0 {
+                                pruning.functions |= child.functions();
+                                wrap(member);
+                            }
+                        }
                         None => *member = Value::Bool(true),
                     }
                 }
             }
             "items" | "additionalItems" | "contains" => {
                 let items = shape.child(ITEMS);
+                let intrinsics = intrinsics && key != "contains";
+                let wrapped = intrinsics && items.functions() != 0;
+                if wrapped {
+                    pruning.functions |= items.functions();
+                }
                 match value {
                     Value::Array(each) => {
                         for item in each {
-                            prune(item, &items, refs)?;
+                            prune(item, &items, intrinsics, pruning)?;
+                            // Only `items` holds an array of subschemas.
+                            if wrapped && key == "items" {
+                                wrap(item);
+                            }
                         }
                     }
-                    other => prune(other, &items, refs)?,
+                    other => {
+                        prune(other, &items, intrinsics, pruning)?;
+                        if wrapped && other.is_object() {
+                            wrap(other);
+                        }
+                    }
                 }
             }
             "anyOf" | "oneOf" | "allOf" => {
                 if let Value::Array(branches) = value {
                     for branch in branches {
-                        prune(branch, shape, refs)?;
+                        prune(branch, shape, intrinsics, pruning)?;
                     }
                 }
             }
-            "if" | "then" | "else" | "not" => prune(value, shape, refs)?,
+            "then" | "else" => prune(value, shape, intrinsics, pruning)?,
+            "if" | "not" => prune(value, shape, false, pruning)?,
             "dependencies" => {
                 if let Value::Object(dependencies) = value {
                     for dependency in dependencies.values_mut() {
-                        prune(dependency, shape, refs)?;
+                        prune(dependency, shape, intrinsics, pruning)?;
                     }
                 }
             }
@@ -349,10 +521,22 @@ fn prune(
                     continue;
                 };
                 let name = definition_name(target).ok_or(UnsupportedRef)?;
-                refs.push((name.to_owned(), shape.clone()));
+                pruning.refs.push((name.to_owned(), shape.clone()));
             }
-            // The members these apply to are not known by name: keep them whole.
-            _ => full_refs(value, refs)?,
+            // The members these apply to are not known by name: keep them
+            // whole, accepting intrinsic functions everywhere.
+            _ => {
+                full_refs(value, &mut pruning.refs)?;
+                if intrinsics {
+                    transform_keyword(key, value);
+                    if matches!(
+                        key.as_str(),
+                        "patternProperties" | "additionalProperties" | "definitions"
+                    ) {
+                        pruning.functions = ALL_FUNCTIONS;
+                    }
+                }
+            }
         }
     }
     Ok(())
@@ -384,73 +568,23 @@ fn full_refs(node: &Value, refs: &mut Vec<(String, Shape)>) -> Result<(), Unsupp
 }
 
 fn compile(schema: &Value) -> Result<Validator, String> {
+    // The regular expressions compiled so far, shared by every schema: many
+    // types use the same patterns (ARNs, names, intrinsic arguments).
+    static PATTERNS: LazyLock<PatternCache> = LazyLock::new(PatternCache::new);
     jsonschema::options()
         .with_draft(Draft::Draft7)
+        .with_pattern_cache(PATTERNS.clone())
         .should_validate_formats(false)
         .should_ignore_unknown_formats(true)
         .build(schema)
         .map_err(|error| error.to_string())
 }
 
-/// Turns a registry schema into one `jsonschema` compiles and that accepts
-/// intrinsic functions wherever a property value may stand.
-pub(crate) fn prepare(schema: Value) -> Value {
-    prepare_with(schema, true)
-}
-
-/// [`prepare`], dropping the patterns the regex engine rejects only if
-/// `drop_broken_patterns` (testing every pattern is slow).
-fn prepare_with(mut schema: Value, drop_broken_patterns: bool) -> Value {
-    if let Value::Object(root) = &mut schema {
-        // Registry schemas name provider-definition meta-schemas no validator knows.
-        root.remove("$schema");
-        root.remove("$id");
-    }
-    fix_keywords(&mut schema, drop_broken_patterns);
-    transform(&mut schema);
-    if let Value::Object(root) = &mut schema {
-        let definitions = root
-            .entry("definitions")
-            .or_insert_with(|| Value::Object(Map::new()));
-        if let Value::Object(definitions) = definitions {
-            definitions.insert(INTRINSIC_DEF.to_owned(), intrinsic_schema());
-            definitions.insert(INTRINSIC_ARGS_DEF.to_owned(), intrinsic_arguments_schema());
-        }
-    }
-    schema
-}
-
-/// Fixes `$ref`s and regular expressions everywhere in the schema.
-fn fix_keywords(node: &mut Value, drop_broken_patterns: bool) {
+/// Drops the patterns the regex engine rejects (rather than making the whole
+/// schema unusable).
+fn drop_broken_patterns(node: &mut Value) {
     match node {
         Value::Object(map) => {
-            for (key, value) in map.iter_mut() {
-                match (key.as_str(), &mut *value) {
-                    // Some schemas point at themselves as `resource-schema.json#/...`.
-                    ("$ref", Value::String(target)) => {
-                        if let Some(rest) = target.strip_prefix("resource-schema.json#") {
-                            *target = format!("#{rest}");
-                        }
-                    }
-                    ("pattern", Value::String(pattern)) => {
-                        let fixed = fix_regex(pattern);
-                        *pattern = fixed;
-                    }
-                    _ => fix_keywords(value, drop_broken_patterns),
-                }
-            }
-            if let Some(Value::Object(patterns)) = map.get_mut("patternProperties") {
-                let renamed: Map<String, Value> = std::mem::take(patterns)
-                    .into_iter()
-                    .map(|(pattern, value)| (fix_regex(&pattern), value))
-                    .collect();
-                *patterns = renamed;
-            }
-            // A pattern the regex engine still rejects is dropped rather than
-            // making the whole schema unusable.
-            if !drop_broken_patterns {
-                return;
-            }
             if let Some(Value::String(pattern)) = map.get("pattern")
                 && !regex_compiles(pattern)
             {
@@ -459,86 +593,11 @@ fn fix_keywords(node: &mut Value, drop_broken_patterns: bool) {
             if let Some(Value::Object(patterns)) = map.get_mut("patternProperties") {
                 patterns.retain(|pattern, _| regex_compiles(pattern));
             }
+            map.values_mut().for_each(drop_broken_patterns);
         }
-        Value::Array(items) => items
-            .iter_mut()
-            .for_each(|item| fix_keywords(item, drop_broken_patterns)),
+        Value::Array(items) => items.iter_mut().for_each(drop_broken_patterns),
         _ => {}
     }
-}
-
-/// Rewrites the constructs of cfn-lint's (Python) regular expressions that the
-/// `jsonschema` crate's engine rejects into equivalents it accepts.
-pub(crate) fn fix_regex(pattern: &str) -> String {
-    let mut out = String::with_capacity(pattern.len());
-    let mut chars = pattern.chars().peekable();
-    let mut in_class = false;
-    // For each open group: whether it is a look-around.
-    let mut groups: Vec<bool> = Vec::new();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => match chars.next() {
-                // Python's end-of-string anchor.
-                Some('Z') => out.push('$'),
-                // Python's `regex` module's POSIX class.
-                Some('p') if starts_with(&chars, "{Print}") => {
-                    for _ in 0.."{Print}".len() {
-                        chars.next();
-                    }
-                    if in_class {
-                        out.push_str(r"\x20-\x7E");
-                    } else {
-                        out.push_str(r"[\x20-\x7E]");
-                    }
-                }
-                Some(next) => {
-                    out.push('\\');
-                    out.push(next);
-                }
-                None => out.push_str(r"\\"),
-            },
-            '[' if in_class => out.push_str(r"\["),
-            '[' => {
-                in_class = true;
-                out.push('[');
-                // A leading `^` or `]` belongs to the class syntax.
-                if chars.peek() == Some(&'^') {
-                    chars.next();
-                    out.push('^');
-                }
-                if chars.peek() == Some(&']') {
-                    chars.next();
-                    out.push_str(r"\]");
-                }
-            }
-            ']' if in_class => {
-                in_class = false;
-                out.push(']');
-            }
-            '(' if !in_class => {
-                groups.push(
-                    ["?=", "?!", "?<=", "?<!"]
-                        .iter()
-                        .any(|prefix| starts_with(&chars, prefix)),
-                );
-                out.push('(');
-            }
-            ')' if !in_class => {
-                out.push(')');
-                // A quantified look-around, as in `(?!\.)+`: quantifying a
-                // zero-width assertion changes nothing, so drop the quantifier.
-                if groups.pop() == Some(true) && matches!(chars.peek(), Some('+' | '*' | '?')) {
-                    chars.next();
-                }
-            }
-            other => out.push(other),
-        }
-    }
-    out
-}
-
-fn starts_with(chars: &std::iter::Peekable<std::str::Chars<'_>>, prefix: &str) -> bool {
-    chars.clone().take(prefix.len()).eq(prefix.chars())
 }
 
 /// Whether the `jsonschema` crate accepts `pattern` as a regular expression.
@@ -559,52 +618,60 @@ fn transform(node: &mut Value) {
     let Value::Object(map) = node else {
         return;
     };
-    for key in ["properties", "patternProperties"] {
-        if let Some(Value::Object(members)) = map.get_mut(key) {
-            for value in members.values_mut() {
+    for (key, value) in map.iter_mut() {
+        transform_keyword(key, value);
+    }
+}
+
+/// [`transform`] for the value of one keyword.
+fn transform_keyword(key: &str, value: &mut Value) {
+    match key {
+        "properties" | "patternProperties" => {
+            if let Value::Object(members) = value {
+                for member in members.values_mut() {
+                    transform(member);
+                    wrap(member);
+                }
+            }
+        }
+        "definitions" => {
+            if let Value::Object(definitions) = value {
+                definitions.values_mut().for_each(transform);
+            }
+        }
+        "additionalProperties" | "additionalItems" if value.is_object() => {
+            transform(value);
+            wrap(value);
+        }
+        "items" => match value {
+            Value::Object(_) => {
                 transform(value);
                 wrap(value);
             }
+            Value::Array(items) => {
+                for item in items {
+                    transform(item);
+                    wrap(item);
+                }
+            }
+            _ => {}
+        },
+        "anyOf" | "oneOf" | "allOf" => {
+            if let Value::Array(branches) = value {
+                branches.iter_mut().for_each(transform);
+            }
         }
-    }
-    if let Some(Value::Object(definitions)) = map.get_mut("definitions") {
-        definitions.values_mut().for_each(transform);
-    }
-    for key in ["additionalProperties", "additionalItems"] {
-        if let Some(value @ Value::Object(_)) = map.get_mut(key) {
-            transform(value);
-            wrap(value);
-        }
-    }
-    match map.get_mut("items") {
-        Some(value @ Value::Object(_)) => {
-            transform(value);
-            wrap(value);
-        }
-        Some(Value::Array(items)) => {
-            for value in items {
-                transform(value);
-                wrap(value);
+        "then" | "else" => transform(value),
+        "dependencies" => {
+            if let Value::Object(dependencies) = value {
+                for dependency in dependencies.values_mut() {
+                    if dependency.is_object() {
+                        transform(dependency);
+                    }
+                }
             }
         }
         _ => {}
-    }
-    for key in ["anyOf", "oneOf", "allOf"] {
-        if let Some(Value::Array(branches)) = map.get_mut(key) {
-            branches.iter_mut().for_each(transform);
-        }
-    }
-    for key in ["then", "else"] {
-        if let Some(value) = map.get_mut(key) {
-            transform(value);
-        }
-    }
-    if let Some(Value::Object(dependencies)) = map.get_mut("dependencies") {
-        for value in dependencies.values_mut() {
-            if value.is_object() {
-                transform(value);
-            }
-        }
     }
 }
 
@@ -616,26 +683,60 @@ fn wrap(schema: &mut Value) {
         return;
     }
     let original = std::mem::take(schema);
-    *schema = json!({
-        "if": { "$ref": format!("#/definitions/{INTRINSIC_DEF}") },
-        "then": { "$ref": format!("#/definitions/{INTRINSIC_ARGS_DEF}") },
-        "else": original,
-    });
+    let reference = |target: &str| {
+        let mut map = Map::new();
+        map.insert("$ref".to_owned(), Value::String(target.to_owned()));
+        Value::Object(map)
+    };
+    let mut wrapped = Map::new();
+    wrapped.insert("if".to_owned(), reference(INTRINSIC_REF));
+    wrapped.insert("then".to_owned(), reference(INTRINSIC_ARGS_REF));
+    wrapped.insert("else".to_owned(), original);
+    *schema = Value::Object(wrapped);
 }
 
 /// Matches an object with exactly one key, naming an intrinsic function.
 fn intrinsic_schema() -> Value {
-    json!({
-        "type": "object",
-        "minProperties": 1,
-        "maxProperties": 1,
-        "propertyNames": { "enum": INTRINSICS },
-    })
+    static SCHEMA: LazyLock<Value> = LazyLock::new(|| {
+        json!({
+            "type": "object",
+            "minProperties": 1,
+            "maxProperties": 1,
+            "propertyNames": { "enum": INTRINSICS },
+        })
+    });
+    SCHEMA.clone()
 }
 
 /// The shape of each intrinsic function's argument (loosely: nested values
-/// can themselves be intrinsic functions).
-fn intrinsic_arguments_schema() -> Value {
+/// can themselves be intrinsic functions), for the `functions` instances
+/// may have (the others never apply).
+fn intrinsic_arguments_schema(functions: Functions) -> Value {
+    static ALL: LazyLock<Value> = LazyLock::new(all_intrinsic_arguments);
+    let mut schema = Map::new();
+    for (key, value) in ALL.as_object().into_iter().flatten() {
+        let value = match value {
+            Value::Object(properties) if key == "properties" => Value::Object(
+                properties
+                    .iter()
+                    .filter(|(name, _)| {
+                        INTRINSICS
+                            .iter()
+                            .position(|function| function == name)
+                            .is_some_and(|bit| functions & 1 << bit != 0)
+                    })
+                    .map(|(name, argument)| (name.clone(), argument.clone()))
+                    .collect(),
+            ),
+            other => other.clone(),
+        };
+        schema.insert(key.clone(), value);
+    }
+    Value::Object(schema)
+}
+
+/// [`intrinsic_arguments_schema`] for every function.
+fn all_intrinsic_arguments() -> Value {
     json!({
         "type": "object",
         "properties": {
@@ -669,85 +770,20 @@ fn intrinsic_arguments_schema() -> Value {
     })
 }
 
-/// The attributes `Fn::GetAtt` may read from a resource of this type, or
-/// `None` if the schema names none (then any attribute is accepted).
-fn attributes(type_name: &str, schema: &Value) -> Option<BTreeSet<String>> {
-    let mut attributes = BTreeSet::new();
-    if ALL_PROPERTIES_ARE_ATTRIBUTES.contains(&type_name)
-        && let Some(Value::Object(properties)) = schema.get("properties")
-    {
-        for (name, property) in properties {
-            collect_property_attributes(schema, property, name, &mut attributes, 0);
-        }
+/// A bundled schema with its definitions back in it.
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+pub(crate) fn assembled(schema: &super::embedded::Schema) -> Value {
+    let mut root: Value = serde_json::from_str(schema.root).unwrap();
+    let mut definitions = Map::new();
+    for line in schema.definitions.lines() {
+        let (name, text) = line.split_once('\t').unwrap();
+        definitions.insert(name.to_owned(), serde_json::from_str(text).unwrap());
     }
-    if let Some(Value::Array(read_only)) = schema.get("readOnlyProperties") {
-        for pointer in read_only.iter().filter_map(Value::as_str) {
-            let Some(path) = pointer.strip_prefix("/properties/") else {
-                continue;
-            };
-            // Members of arrays (`/A/*/B`) cannot be read with GetAtt.
-            if path.split('/').any(|segment| segment == "*") {
-                continue;
-            }
-            attributes.insert(path.replace('/', "."));
-        }
+    if !definitions.is_empty() {
+        root["definitions"] = Value::Object(definitions);
     }
-    for (name, extra) in EXTRA_ATTRIBUTES {
-        if *name == type_name {
-            attributes.extend(extra.iter().map(|attribute| (*attribute).to_owned()));
-        }
-    }
-    if attributes.is_empty() {
-        None
-    } else {
-        Some(attributes)
-    }
-}
-
-/// Adds `path` (and, for objects, its members as `path.Member`) to `out`,
-/// following `$ref`s within `schema`; arrays of objects or arrays are not
-/// readable.
-fn collect_property_attributes(
-    schema: &Value,
-    property: &Value,
-    path: &str,
-    out: &mut BTreeSet<String>,
-    depth: usize,
-) {
-    if depth > 16 {
-        return;
-    }
-    let types: Vec<&str> = match property.get("type") {
-        Some(Value::String(single)) => vec![single.as_str()],
-        Some(Value::Array(many)) => many.iter().filter_map(Value::as_str).collect(),
-        _ => Vec::new(),
-    };
-    if types.contains(&"object") {
-        if let Some(Value::Object(members)) = property.get("properties") {
-            for (name, member) in members {
-                let member_path = format!("{path}.{name}");
-                collect_property_attributes(schema, member, &member_path, out, depth + 1);
-            }
-        }
-    } else if types.contains(&"array") {
-        let item_type = property
-            .get("items")
-            .and_then(|items| items.get("type"))
-            .and_then(Value::as_str);
-        if !matches!(item_type, Some("object" | "array")) {
-            out.insert(path.to_owned());
-        }
-    } else if let Some(Value::String(target)) = property.get("$ref") {
-        let pointer = target
-            .strip_prefix("resource-schema.json#")
-            .or_else(|| target.strip_prefix('#'))
-            .unwrap_or(target);
-        if let Some(resolved) = schema.pointer(pointer) {
-            collect_property_attributes(schema, resolved, path, out, depth + 1);
-        }
-    } else {
-        out.insert(path.to_owned());
-    }
+    root
 }
 
 #[cfg(test)]
@@ -760,9 +796,11 @@ mod tests {
     )]
 
     use super::*;
+    use crate::schema::bundle;
+    use crate::schema::embedded::ORIGINALS;
 
-    /// A pattern the regex engine rejects even after fixing does not make the
-    /// schema unusable: it is dropped, and the rest still validates.
+    /// A pattern the regex engine rejects does not make the schema unusable:
+    /// it is dropped, and the rest still validates.
     #[test]
     fn a_broken_pattern_is_dropped_on_the_slow_path() {
         let text = r#"{
@@ -773,11 +811,19 @@ mod tests {
             },
             "additionalProperties": false
         }"#;
-        let compiled = load(usize::MAX, "Test::Broken::Pattern", text, &Shape::full());
-        let validator = compiled.as_ref().expect("compiles without the pattern");
-        assert!(validator.is_valid(&json!({ "Name": "anything", "Size": 3 })));
-        assert!(!validator.is_valid(&json!({ "Size": "three" })));
-        assert!(validator.is_valid(&json!({ "Size": { "Ref": "Size" } })));
+        let instances = [
+            json!({ "Name": "anything", "Size": 3 }),
+            json!({ "Size": "three" }),
+            json!({ "Size": { "Ref": "Size" } }),
+        ];
+        let mut used = Shape::default();
+        instances.iter().for_each(|instance| used.add(instance));
+        for shape in [Shape::full(), used] {
+            let compiled = load(text_source(text), &shape);
+            let validator = compiled.as_ref().expect("compiles without the pattern");
+            let valid: Vec<bool> = instances.iter().map(|i| validator.is_valid(i)).collect();
+            assert_eq!(valid, [true, false, true]);
+        }
     }
 
     fn errors(validator: &Validator, instance: &Value) -> Vec<(String, String)> {
@@ -787,6 +833,23 @@ mod tests {
             .collect();
         errors.sort();
         errors
+    }
+
+    /// The bundled schema of `type_name`.
+    fn source(type_name: &str) -> Source<'static> {
+        let schema = &SCHEMAS[index_of(type_name).unwrap()];
+        Source {
+            root: schema.root,
+            definitions: schema.definitions,
+        }
+    }
+
+    /// A schema given whole (with its definitions).
+    fn text_source(text: &str) -> Source<'_> {
+        Source {
+            root: text,
+            definitions: "",
+        }
     }
 
     /// A validator compiled for the properties instances use finds exactly
@@ -809,18 +872,20 @@ mod tests {
                 "Volumes": [{ "Name": "data", "EFSVolumeConfiguration": { "FilesystemId": 3 } }],
             }),
             json!({ "ContainerDefinitions": { "Fn::If": ["Prod", [], []] }, "NetworkMode": "mesh" }),
+            // A literal where another instance has an intrinsic function, and
+            // intrinsic functions with malformed arguments.
+            json!({
+                "Family": { "Ref": 3 },
+                "ContainerDefinitions": [{ "Name": { "Fn::Sub": 7 }, "Image": "nginx", "Cpu": { "Fn::Nope": 1 } }],
+            }),
         ];
         let mut shape = Shape::default();
         for instance in &instances {
             shape.add(instance);
         }
-        let (_, text) = SCHEMAS
-            .iter()
-            .find(|(name, _)| *name == "AWS::ECS::TaskDefinition")
-            .unwrap();
-        let index = index_of("AWS::ECS::TaskDefinition").unwrap();
-        let pruned = load(index, "AWS::ECS::TaskDefinition", text, &shape).unwrap();
-        let whole = load(index, "AWS::ECS::TaskDefinition", text, &Shape::full()).unwrap();
+        let text = source("AWS::ECS::TaskDefinition");
+        let pruned = load(text, &shape).unwrap();
+        let whole = load(text, &Shape::full()).unwrap();
         for instance in &instances {
             let found = errors(&pruned, instance);
             assert!(!found.is_empty());
@@ -846,7 +911,8 @@ mod tests {
     }
 
     /// Pruning keeps only what the shape reaches, and the definitions it
-    /// reaches (through references in definitions too).
+    /// reaches (through references in definitions too); it lets a value be
+    /// an intrinsic function only where an instance has one.
     #[test]
     fn pruning_keeps_reachable_definitions_only() {
         let schema = json!({
@@ -854,6 +920,7 @@ mod tests {
             "properties": {
                 "Used": { "$ref": "#/definitions/Outer" },
                 "Unused": { "$ref": "#/definitions/Lonely" },
+                "Name": { "type": "string" },
             },
             "definitions": {
                 "Outer": { "type": "object", "properties": { "X": { "$ref": "#/definitions/Inner" }, "Y": { "type": "string" } } },
@@ -862,17 +929,313 @@ mod tests {
             },
         });
         let mut shape = Shape::default();
-        shape.add(&json!({ "Used": { "X": 1 } }));
-        let pruned = prune_schema(schema, &shape);
+        shape.add(&json!({ "Used": { "X": { "Ref": "Count" } }, "Name": "a" }));
+        let parse = |text: &str| serde_json::from_str(text).map_err(|error| format!("{error}"));
+        let none = Definitions::new("", &parse);
+        let (pruned, functions) = prune_schema(schema.clone(), &shape, &none)
+            .unwrap()
+            .unwrap();
+        assert_eq!(functions, 1, "only Ref");
         assert_eq!(pruned["properties"]["Unused"], json!(true));
+        assert_eq!(pruned["properties"]["Name"], json!({ "type": "string" }));
+        assert_eq!(
+            pruned["properties"]["Used"],
+            json!({ "$ref": "#/definitions/Outer" })
+        );
         assert_eq!(
             pruned["definitions"]["Outer"]["properties"]["Y"],
             json!(true)
         );
+        assert_eq!(
+            pruned["definitions"]["Outer"]["properties"]["X"]["else"],
+            json!({ "$ref": "#/definitions/Inner" })
+        );
         let definitions: Vec<&String> = pruned["definitions"].as_object().unwrap().keys().collect();
         assert_eq!(definitions, ["Outer", "Inner"]);
-        // A reference outside the definitions: nothing is pruned.
-        let odd = json!({ "properties": { "A": { "$ref": "#/properties/B" }, "B": { "type": "string" } } });
-        assert_eq!(prune_schema(odd.clone(), &Shape::default()), odd);
+        // A reference outside the definitions: the whole schema is compiled.
+        let odd = json!({ "properties": { "A": { "$ref": "#/properties/B" }, "B": { "type": "string" } } })
+            .to_string();
+        let mut uses_a = Shape::default();
+        uses_a.add(&json!({ "A": "x" }));
+        assert_eq!(
+            prepare(text_source(&odd), &uses_a, false).unwrap(),
+            prepare(text_source(&odd), &Shape::full(), false).unwrap()
+        );
+        // Bundled definitions are parsed on demand, the same.
+        let mut root = schema.clone();
+        let definitions: String = root
+            .as_object_mut()
+            .unwrap()
+            .shift_remove("definitions")
+            .unwrap()
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(name, definition)| format!("{name}\t{definition}\n"))
+            .collect();
+        let root = root.to_string();
+        let bundled = Source {
+            root: &root,
+            definitions: &definitions,
+        };
+        let mut expected = pruned;
+        expected["definitions"][INTRINSIC_DEF] = intrinsic_schema();
+        expected["definitions"][INTRINSIC_ARGS_DEF] = intrinsic_arguments_schema(functions);
+        assert_eq!(prepare(bundled, &shape, false).unwrap(), expected);
+    }
+
+    /// The schema as ecsc prepared it before schemas were bundled at build
+    /// time: the registry file whole, its patterns and `$ref`s fixed in place.
+    fn unbundled(original: &str) -> Value {
+        fn fix(node: &mut Value) {
+            match node {
+                Value::Object(map) => {
+                    for (key, value) in map.iter_mut() {
+                        match (key.as_str(), &mut *value) {
+                            ("$ref", Value::String(target)) => {
+                                if let Some(rest) = target.strip_prefix("resource-schema.json#") {
+                                    *target = format!("#{rest}");
+                                }
+                            }
+                            ("pattern", Value::String(pattern)) => {
+                                *pattern = bundle::fix_regex(pattern);
+                            }
+                            _ => fix(value),
+                        }
+                    }
+                    if let Some(Value::Object(patterns)) = map.get_mut("patternProperties") {
+                        *patterns = std::mem::take(patterns)
+                            .into_iter()
+                            .map(|(pattern, value)| (bundle::fix_regex(&pattern), value))
+                            .collect();
+                    }
+                }
+                Value::Array(items) => items.iter_mut().for_each(fix),
+                _ => {}
+            }
+        }
+        let mut raw: Value = serde_json::from_str(original).unwrap();
+        fix(&mut raw);
+        raw
+    }
+
+    /// The resources' properties of the example templates, by type.
+    fn example_properties() -> BTreeMap<String, Vec<Value>> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots/examples");
+        let mut paths: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .collect();
+        paths.sort();
+        let mut by_type: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+        for path in paths {
+            let text = std::fs::read_to_string(&path).unwrap();
+            // An insta snapshot: a `---` delimited header, then the template.
+            let body = text.splitn(3, "---\n").nth(2).unwrap();
+            let template: Value = serde_json::from_str(body).unwrap();
+            for resource in template["Resources"].as_object().unwrap().values() {
+                let type_name = resource["Type"].as_str().unwrap().to_owned();
+                let properties = resource.get("Properties").cloned().unwrap_or(json!({}));
+                by_type.entry(type_name).or_default().push(properties);
+            }
+        }
+        by_type
+    }
+
+    /// Changes a value (given whether it is the root) in several ways.
+    type Change = dyn Fn(&Value, bool) -> Vec<Value>;
+
+    /// Copies of `instance` with one value changed by `change`, at every place.
+    fn mutations(instance: &Value, change: &Change) -> Vec<Value> {
+        fn walk(
+            root: &Value,
+            pointer: String,
+            node: &Value,
+            change: &Change,
+            out: &mut Vec<Value>,
+        ) {
+            for changed in change(node, pointer.is_empty()) {
+                let mut copy = root.clone();
+                *copy.pointer_mut(&pointer).unwrap() = changed;
+                out.push(copy);
+            }
+            match node {
+                Value::Object(members) => {
+                    for (key, value) in members {
+                        let key = key.replace('~', "~0").replace('/', "~1");
+                        walk(root, format!("{pointer}/{key}"), value, change, out);
+                    }
+                }
+                Value::Array(items) => {
+                    for (index, value) in items.iter().enumerate() {
+                        walk(root, format!("{pointer}/{index}"), value, change, out);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut out = Vec::new();
+        walk(instance, String::new(), instance, change, &mut out);
+        out
+    }
+
+    /// Values of the wrong type or size, unknown members.
+    fn wrong_values(value: &Value, root: bool) -> Vec<Value> {
+        match value {
+            Value::String(_) => vec![json!(7), json!(""), json!("x".repeat(300))],
+            Value::Number(_) => vec![json!("seven"), json!(-1), json!(1.5)],
+            Value::Bool(_) => vec![json!("yes")],
+            Value::Object(members)
+                if !root && INTRINSICS.iter().any(|name| members.contains_key(*name)) =>
+            {
+                vec![json!([])]
+            }
+            Value::Object(members) => {
+                let mut more = members.clone();
+                more.insert("Bogus".to_owned(), json!(1));
+                let mut variants = vec![Value::Object(more)];
+                // Without each member in turn (required members).
+                for key in members.keys() {
+                    let mut fewer = members.clone();
+                    fewer.remove(key);
+                    variants.push(Value::Object(fewer));
+                }
+                if !root {
+                    variants.push(json!(3));
+                }
+                variants
+            }
+            Value::Array(_) => vec![json!("not an array"), json!([])],
+            Value::Null => vec![json!(1)],
+        }
+    }
+
+    /// Intrinsic functions, well-formed or not, in place of values.
+    fn intrinsic_values(_: &Value, root: bool) -> Vec<Value> {
+        if root {
+            return Vec::new();
+        }
+        vec![
+            json!({ "Ref": "Thing" }),
+            json!({ "Ref": 7 }),
+            json!({ "Fn::If": ["Prod", 1, 2] }),
+            json!({ "Fn::GetAtt": "nodot" }),
+            json!({ "Fn::Nope": 1 }),
+        ]
+    }
+
+    /// Every example template's resources, changed in every way above, get
+    /// the same errors from the validator of the schema as bundled (whole,
+    /// or compiled for their shape) as from the registry schema whole: the
+    /// bundling drops nothing validation reads, and pruning and accepting
+    /// intrinsic functions only where instances have them change no result.
+    #[test]
+    fn bundled_and_pruned_schemas_find_the_errors_of_the_registry_schemas() {
+        let mut compared = 0;
+        for (type_name, instances) in example_properties() {
+            let index = index_of(&type_name).unwrap();
+            let text = source(&type_name);
+            let unbundled = unbundled(ORIGINALS[index]).to_string();
+            let registry =
+                compile(&prepare(text_source(&unbundled), &Shape::full(), false).unwrap()).unwrap();
+            let bundled = load(text, &Shape::full()).unwrap();
+            let changes: [&Change; 2] = [&wrong_values, &intrinsic_values];
+            for change in changes {
+                let mut group: Vec<Value> = instances.clone();
+                for instance in &instances {
+                    group.extend(mutations(instance, change));
+                }
+                let mut shape = Shape::default();
+                group.iter().for_each(|instance| shape.add(instance));
+                let pruned = load(text, &shape).unwrap();
+                for instance in &group {
+                    let expected = errors(&registry, instance);
+                    assert_eq!(
+                        errors(&bundled, instance),
+                        expected,
+                        "{type_name}: {instance}"
+                    );
+                    assert_eq!(
+                        errors(&pruned, instance),
+                        expected,
+                        "{type_name}: {instance}"
+                    );
+                    compared += 1;
+                }
+            }
+        }
+        assert!(compared > 1000, "{compared}");
+    }
+
+    #[test]
+    fn bundled_schemas_are_the_registry_schemas_minified() {
+        let (mut bundled_size, mut original_size) = (0, 0);
+        for (schema, original) in SCHEMAS.iter().zip(ORIGINALS) {
+            bundled_size += schema.root.len() + schema.definitions.len();
+            original_size += original.len();
+            let original: Value = serde_json::from_str(original).unwrap();
+            let bundled = assembled(schema);
+            assert_eq!(bundled, bundle::minify(&original), "{}", schema.type_name);
+            assert_eq!(original["typeName"], schema.type_name);
+        }
+        assert!(
+            bundled_size * 4 < original_size,
+            "{bundled_size} of {original_size} bytes"
+        );
+    }
+
+    /// Minifying keeps the keywords validation reads, wherever they are
+    /// keywords, and nothing else; it leaves property names alone.
+    #[test]
+    fn minify_keeps_keywords_only() {
+        let schema = json!({
+            "$schema": "https://schema.cloudformation.us-east-1.amazonaws.com/provider.definition.schema.v1.json",
+            "$id": "resource-schema.json",
+            "typeName": "AWS::Test::Thing",
+            "description": "A thing.",
+            "handlers": { "create": { "permissions": ["x:Y"] } },
+            "readOnlyProperties": ["/properties/Arn"],
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["Description"],
+            "properties": {
+                "Description": { "type": "string", "description": "Its description.", "maxLength": 10 },
+                "Pattern": { "$ref": "resource-schema.json#/definitions/Name" },
+                "Tags": { "type": "array", "insertionOrder": false, "items": { "$ref": "#/definitions/Tag" }, "uniqueItems": true },
+            },
+            "definitions": {
+                "Name": { "type": "string", "pattern": "^[a-z]+\\Z", "examples": ["a"], "default": "a", "format": "uri" },
+                "Tag": { "type": "object", "patternProperties": { "^\\p{Print}+$": { "enum": [{ "description": 1 }] } } },
+            },
+            "anyOf": [{ "required": ["Pattern"], "title": "t" }, { "not": { "required": ["Tags"], "$comment": "c" } }],
+        });
+        let expected = json!({
+            "typeName": "AWS::Test::Thing",
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["Description"],
+            "properties": {
+                "Description": { "type": "string", "maxLength": 10 },
+                "Pattern": { "$ref": "#/definitions/Name" },
+                "Tags": { "type": "array", "items": { "$ref": "#/definitions/Tag" }, "uniqueItems": true },
+            },
+            "definitions": {
+                "Name": { "type": "string", "pattern": "^[a-z]+$" },
+                "Tag": { "type": "object", "patternProperties": { "^[\\x20-\\x7E]+$": { "enum": [{ "description": 1 }] } } },
+            },
+            "anyOf": [{ "required": ["Pattern"] }, { "not": { "required": ["Tags"] } }],
+        });
+        assert_eq!(bundle::minify(&schema), expected);
+    }
+
+    #[test]
+    fn attributes_come_from_the_registry_schema() {
+        for (index, (schema, original)) in SCHEMAS.iter().zip(ORIGINALS).enumerate() {
+            let original: Value = serde_json::from_str(original).unwrap();
+            let expected = bundle::attributes(schema.type_name, &original);
+            let info = type_info(schema.type_name).unwrap();
+            assert_eq!(info.attributes, expected, "{}", schema.type_name);
+            assert_eq!(index_of(schema.type_name), Some(index));
+        }
     }
 }

@@ -1,8 +1,7 @@
 //! Reference integrity (`Ref`, `Fn::GetAtt`, `Fn::Sub`, `DependsOn`,
 //! conditions) and dependency cycles among resources.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write as _;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::{Map, Value};
 
@@ -23,7 +22,7 @@ const PSEUDO_PARAMETERS: &[&str] = &[
 
 /// The names defined by a template, and the resources' types.
 struct Names<'t> {
-    resources: BTreeMap<&'t str, Option<&'t str>>,
+    resources: HashMap<&'t str, Option<&'t str>>,
     parameters: BTreeSet<&'t str>,
     conditions: BTreeSet<&'t str>,
     mappings: BTreeSet<&'t str>,
@@ -39,11 +38,24 @@ struct Context<'t> {
     in_conditions: bool,
 }
 
+/// One step of a JSON pointer.
+#[derive(Clone, Copy)]
+enum Segment<'t> {
+    Key(&'t str),
+    Index(usize),
+}
+
 struct Checker<'t> {
     names: Names<'t>,
     problems: Vec<TemplateProblem>,
     /// Resource -> resources it depends on.
     edges: BTreeMap<&'t str, BTreeSet<&'t str>>,
+    /// The resources the resource being walked depends on, so far.
+    targets: Vec<&'t str>,
+    /// Where in the template the check is, written out only for a problem:
+    /// writing the pointer of every node of the template was most of the
+    /// cost of this check.
+    path: Vec<Segment<'t>>,
 }
 
 fn section<'t>(template: &'t Value, name: &str) -> Option<&'t Map<String, Value>> {
@@ -72,6 +84,8 @@ pub(crate) fn check(template: &Value, problems: &mut Vec<TemplateProblem>) {
         names,
         problems: Vec::new(),
         edges: BTreeMap::new(),
+        targets: Vec::new(),
+        path: Vec::with_capacity(32),
     };
 
     for id in checker.names.parameters.clone() {
@@ -87,30 +101,35 @@ pub(crate) fn check(template: &Value, problems: &mut Vec<TemplateProblem>) {
 
     if let Some(resources) = resources {
         for (id, resource) in resources {
-            let base = pointer_push("/Resources", id);
-            checker.edges.entry(id.as_str()).or_default();
             let context = Context {
                 logical_id: Some(id.as_str()),
                 resource: Some(id.as_str()),
                 in_conditions: false,
             };
             let Some(resource) = resource.as_object() else {
+                checker.edges.insert(id, BTreeSet::new());
                 continue;
             };
             for (key, value) in resource {
-                let pointer = pointer_push(&base, key);
+                checker.path.clear();
+                checker.path.extend([
+                    Segment::Key("Resources"),
+                    Segment::Key(id),
+                    Segment::Key(key),
+                ]);
                 match key.as_str() {
-                    "DependsOn" => checker.depends_on(context, value, &pointer),
-                    "Condition" => checker.condition_name(context, value, &pointer),
+                    "DependsOn" => checker.depends_on(context, value),
+                    "Condition" => checker.condition_name(context, value),
                     "Type" => {}
-                    _ => checker.walk(context, value, &pointer),
+                    _ => checker.walk(context, value),
                 }
             }
+            let targets = std::mem::take(&mut checker.targets);
+            checker.edges.insert(id, targets.into_iter().collect());
         }
     }
     if let Some(outputs) = section(template, "Outputs") {
         for (id, output) in outputs {
-            let base = pointer_push("/Outputs", id);
             let context = Context {
                 logical_id: Some(id.as_str()),
                 resource: None,
@@ -120,10 +139,13 @@ pub(crate) fn check(template: &Value, problems: &mut Vec<TemplateProblem>) {
                 continue;
             };
             for (key, value) in output {
-                let pointer = pointer_push(&base, key);
+                checker.path.clear();
+                checker
+                    .path
+                    .extend([Segment::Key("Outputs"), Segment::Key(id), Segment::Key(key)]);
                 match key.as_str() {
-                    "Condition" => checker.condition_name(context, value, &pointer),
-                    _ => checker.walk(context, value, &pointer),
+                    "Condition" => checker.condition_name(context, value),
+                    _ => checker.walk(context, value),
                 }
             }
         }
@@ -135,7 +157,11 @@ pub(crate) fn check(template: &Value, problems: &mut Vec<TemplateProblem>) {
                 resource: None,
                 in_conditions: true,
             };
-            checker.walk(context, condition, &pointer_push("/Conditions", id));
+            checker.path.clear();
+            checker
+                .path
+                .extend([Segment::Key("Conditions"), Segment::Key(id)]);
+            checker.walk(context, condition);
         }
     }
 
@@ -152,146 +178,130 @@ fn keys(section: Option<&Map<String, Value>>) -> BTreeSet<&str> {
 }
 
 impl<'t> Checker<'t> {
-    fn problem(&mut self, context: Context<'_>, pointer: &str, message: String) {
+    /// A problem at the current place.
+    fn problem(&mut self, context: Context<'_>, message: String) {
+        let mut pointer = String::new();
+        for segment in &self.path {
+            match segment {
+                Segment::Key(key) => pointer = pointer_push(&pointer, key),
+                Segment::Index(index) => pointer = pointer_push(&pointer, &index.to_string()),
+            }
+        }
         self.problems.push(TemplateProblem {
             logical_id: context.logical_id.map(str::to_owned),
-            pointer: pointer.to_owned(),
+            pointer,
             message,
             kind: ProblemKind::Reference,
         });
     }
 
-    /// Records that the current resource depends on `target` (if it is a resource).
+    /// Runs `check` one step further down, at `segment`.
+    fn at<R>(&mut self, segment: Segment<'t>, check: impl FnOnce(&mut Self) -> R) -> R {
+        self.path.push(segment);
+        let result = check(self);
+        self.path.pop();
+        result
+    }
+
+    /// Records that the current resource (the one being walked) depends on
+    /// `target` (if it is a resource).
     fn edge(&mut self, context: Context<'t>, target: &str) {
-        let Some(from) = context.resource else {
+        if context.resource.is_none() {
             return;
-        };
+        }
         if let Some((target, _)) = self.names.resources.get_key_value(target) {
-            let target: &'t str = target;
-            self.edges.entry(from).or_default().insert(target);
+            self.targets.push(target);
         }
     }
 
-    fn depends_on(&mut self, context: Context<'t>, value: &'t Value, pointer: &str) {
+    fn depends_on(&mut self, context: Context<'t>, value: &'t Value) {
         match value {
             Value::Array(targets) => {
                 for (index, target) in targets.iter().enumerate() {
-                    self.depends_on_one(
-                        context,
-                        target,
-                        &pointer_push(pointer, &index.to_string()),
-                    );
+                    self.at(Segment::Index(index), |this| {
+                        this.depends_on_one(context, target);
+                    });
                 }
             }
-            other => self.depends_on_one(context, other, pointer),
+            other => self.depends_on_one(context, other),
         }
     }
 
-    fn depends_on_one(&mut self, context: Context<'t>, target: &'t Value, pointer: &str) {
+    fn depends_on_one(&mut self, context: Context<'t>, target: &'t Value) {
         match target.as_str() {
             Some(name) if self.names.resources.contains_key(name) => self.edge(context, name),
             Some(name) => self.problem(
                 context,
-                pointer,
                 format!("dependson names '{name}', which is not a resource"),
             ),
             None => self.problem(
                 context,
-                pointer,
                 "dependson entries must be resource logical ids".to_owned(),
             ),
         }
     }
 
-    fn condition_name(&mut self, context: Context<'t>, value: &Value, pointer: &str) {
+    fn condition_name(&mut self, context: Context<'t>, value: &Value) {
         match value.as_str() {
             Some(name) if self.names.conditions.contains(name) => {}
-            Some(name) => self.problem(
-                context,
-                pointer,
-                format!("condition '{name}' is not defined"),
-            ),
-            None => self.problem(
-                context,
-                pointer,
-                "a condition must be named by a string".to_owned(),
-            ),
+            Some(name) => self.problem(context, format!("condition '{name}' is not defined")),
+            None => self.problem(context, "a condition must be named by a string".to_owned()),
         }
     }
 
-    /// Visits every value below `value`, checking each intrinsic function found.
-    fn walk(&mut self, context: Context<'t>, value: &'t Value, pointer: &str) {
-        let mut path = String::with_capacity(pointer.len() + 64);
-        path.push_str(pointer);
-        self.walk_at(context, value, &mut path);
-    }
-
-    /// [`Checker::walk`], with the pointer of `value` in one buffer that each
-    /// level extends and restores: building a string for every node of the
-    /// template was most of the cost of this check.
-    fn walk_at(&mut self, context: Context<'t>, value: &'t Value, path: &mut String) {
-        let len = path.len();
+    /// Visits every value below `value` (at the current place), checking
+    /// each intrinsic function found.
+    fn walk(&mut self, context: Context<'t>, value: &'t Value) {
         match value {
             Value::Object(map) => {
                 if map.len() == 1
                     && let Some((key, argument)) = map.iter().next()
                 {
-                    push_segment(path, key);
-                    match key.as_str() {
-                        "Ref" => self.check_ref(context, argument, path),
-                        "Fn::GetAtt" => self.check_get_att(context, argument, path),
-                        "Fn::Sub" => self.check_sub(context, argument, path),
-                        "Fn::If" => self.check_if(context, argument, path),
+                    self.at(Segment::Key(key), |this| match key.as_str() {
+                        "Ref" => this.check_ref(context, argument),
+                        "Fn::GetAtt" => this.check_get_att(context, argument),
+                        "Fn::Sub" => this.check_sub(context, argument),
+                        "Fn::If" => this.check_if(context, argument),
                         "Condition" if context.in_conditions => {
-                            self.condition_name(context, argument, path);
+                            this.condition_name(context, argument);
                         }
-                        "Fn::FindInMap" => self.check_find_in_map(context, argument, path),
+                        "Fn::FindInMap" => this.check_find_in_map(context, argument),
                         _ => {}
-                    }
-                    path.truncate(len);
+                    });
                 }
                 for (key, child) in map {
                     // The Fn::Sub argument has been walked by check_sub.
                     if map.len() == 1 && key == "Fn::Sub" {
                         continue;
                     }
-                    push_segment(path, key);
-                    self.walk_at(context, child, path);
-                    path.truncate(len);
+                    self.at(Segment::Key(key), |this| this.walk(context, child));
                 }
             }
             Value::Array(items) => {
                 for (index, item) in items.iter().enumerate() {
-                    let _ = write!(path, "/{index}");
-                    self.walk_at(context, item, path);
-                    path.truncate(len);
+                    self.at(Segment::Index(index), |this| this.walk(context, item));
                 }
             }
             _ => {}
         }
     }
 
-    fn check_ref(&mut self, context: Context<'t>, argument: &Value, pointer: &str) {
+    fn check_ref(&mut self, context: Context<'t>, argument: &Value) {
         let Some(name) = argument.as_str() else {
             // Ref to a computed name is not allowed, but nested functions get walked anyway.
-            self.problem(
-                context,
-                pointer,
-                "ref must name a resource or parameter".to_owned(),
-            );
+            self.problem(context, "ref must name a resource or parameter".to_owned());
             return;
         };
-        self.check_name(context, name, pointer, "ref");
+        self.check_name(context, name, "ref");
     }
 
     /// `name` must be a resource, a parameter or a pseudo parameter.
-    fn check_name(&mut self, context: Context<'t>, name: &str, pointer: &str, what: &str) {
+    fn check_name(&mut self, context: Context<'t>, name: &str, what: &str) {
         if self.names.resources.contains_key(name) {
             self.edge(context, name);
         } else if !self.names.parameters.contains(name) && !PSEUDO_PARAMETERS.contains(&name) {
             self.problem(
                 context,
-                pointer,
                 format!(
                     "{what} to '{name}', which is not a resource, parameter or pseudo parameter"
                 ),
@@ -299,7 +309,7 @@ impl<'t> Checker<'t> {
         }
     }
 
-    fn check_get_att(&mut self, context: Context<'t>, argument: &Value, pointer: &str) {
+    fn check_get_att(&mut self, context: Context<'t>, argument: &Value) {
         let (resource, attribute) = match argument {
             Value::Array(parts) => match parts.as_slice() {
                 [Value::String(resource), Value::String(attribute)] => {
@@ -310,7 +320,6 @@ impl<'t> Checker<'t> {
                 _ => {
                     self.problem(
                         context,
-                        pointer,
                         "fn::getatt takes [logical id, attribute name]".to_owned(),
                     );
                     return;
@@ -319,24 +328,19 @@ impl<'t> Checker<'t> {
             Value::String(dotted) => match dotted.split_once('.') {
                 Some((resource, attribute)) => (resource, Some(attribute)),
                 None => {
-                    self.problem(
-                        context,
-                        pointer,
-                        "fn::getatt takes 'logicalid.attribute'".to_owned(),
-                    );
+                    self.problem(context, "fn::getatt takes 'logicalid.attribute'".to_owned());
                     return;
                 }
             },
             _ => {
                 self.problem(
                     context,
-                    pointer,
                     "fn::getatt takes [logical id, attribute name]".to_owned(),
                 );
                 return;
             }
         };
-        self.check_attribute(context, resource, attribute, pointer, "fn::getatt");
+        self.check_attribute(context, resource, attribute, "fn::getatt");
     }
 
     fn check_attribute(
@@ -344,13 +348,11 @@ impl<'t> Checker<'t> {
         context: Context<'t>,
         resource: &str,
         attribute: Option<&str>,
-        pointer: &str,
         what: &str,
     ) {
         let Some(type_name) = self.names.resources.get(resource).copied() else {
             self.problem(
                 context,
-                pointer,
                 format!("{what} on '{resource}', which is not a resource"),
             );
             return;
@@ -371,7 +373,6 @@ impl<'t> Checker<'t> {
             };
             self.problem(
                 context,
-                pointer,
                 format!(
                     "{what}: {type_name} has no attribute '{attribute}' (it has {}{more})",
                     list.join(", ")
@@ -380,37 +381,39 @@ impl<'t> Checker<'t> {
         }
     }
 
-    fn check_sub(&mut self, context: Context<'t>, argument: &'t Value, pointer: &str) {
-        let (text, text_pointer, variables) = match argument {
-            Value::String(text) => (text.as_str(), pointer.to_owned(), None),
+    fn check_sub(&mut self, context: Context<'t>, argument: &'t Value) {
+        // The text, and the step from here to it (none for a plain string).
+        let (text, to_text, variables) = match argument {
+            Value::String(text) => (text.as_str(), None, None),
             Value::Array(parts) => match parts.as_slice() {
                 [Value::String(text), Value::Object(variables)] => {
-                    let variables_pointer = pointer_push(pointer, "1");
-                    for (name, value) in variables {
-                        self.walk(context, value, &pointer_push(&variables_pointer, name));
-                    }
-                    (text.as_str(), pointer_push(pointer, "0"), Some(variables))
+                    self.at(Segment::Index(1), |this| {
+                        for (name, value) in variables {
+                            this.at(Segment::Key(name), |this| this.walk(context, value));
+                        }
+                    });
+                    (text.as_str(), Some(Segment::Index(0)), Some(variables))
                 }
                 _ => {
                     self.problem(
                         context,
-                        pointer,
                         "fn::sub takes a string or [string, {variables}]".to_owned(),
                     );
-                    self.walk(context, argument, pointer);
+                    self.walk(context, argument);
                     return;
                 }
             },
             _ => {
                 self.problem(
                     context,
-                    pointer,
                     "fn::sub takes a string or [string, {variables}]".to_owned(),
                 );
-                self.walk(context, argument, pointer);
+                self.walk(context, argument);
                 return;
             }
         };
+        let depth = self.path.len();
+        self.path.extend(to_text);
         for variable in sub_variables(text) {
             if variables.is_some_and(|variables| variables.contains_key(variable)) {
                 continue;
@@ -419,68 +422,48 @@ impl<'t> Checker<'t> {
                 || self.names.parameters.contains(variable)
                 || PSEUDO_PARAMETERS.contains(&variable)
             {
-                self.check_name(context, variable, &text_pointer, "fn::sub");
+                self.check_name(context, variable, "fn::sub");
                 continue;
             }
             match variable.split_once('.') {
                 Some((resource, attribute)) if self.names.resources.contains_key(resource) => {
-                    self.check_attribute(
-                        context,
-                        resource,
-                        Some(attribute),
-                        &text_pointer,
-                        "fn::sub",
-                    );
+                    self.check_attribute(context, resource, Some(attribute), "fn::sub");
                 }
                 _ => self.problem(
                     context,
-                    &text_pointer,
                     format!(
                         "fn::sub variable '${{{variable}}}' is not a resource, parameter, pseudo parameter or defined variable"
                     ),
                 ),
             }
         }
+        self.path.truncate(depth);
     }
 
-    fn check_if(&mut self, context: Context<'t>, argument: &Value, pointer: &str) {
+    fn check_if(&mut self, context: Context<'t>, argument: &Value) {
         match argument.as_array().map(Vec::as_slice) {
             Some([condition, _, _]) => {
-                self.condition_name(context, condition, &pointer_push(pointer, "0"));
+                self.at(Segment::Index(0), |this| {
+                    this.condition_name(context, condition);
+                });
             }
             _ => self.problem(
                 context,
-                pointer,
                 "fn::if takes [condition name, value if true, value if false]".to_owned(),
             ),
         }
     }
 
-    fn check_find_in_map(&mut self, context: Context<'t>, argument: &Value, pointer: &str) {
+    fn check_find_in_map(&mut self, context: Context<'t>, argument: &Value) {
         if let Some(Value::String(map)) = argument.as_array().and_then(|parts| parts.first())
             && !self.names.mappings.contains(map.as_str())
         {
-            self.problem(
-                context,
-                &pointer_push(pointer, "0"),
-                format!("fn::findinmap names mapping '{map}', which is not defined"),
-            );
-        }
-    }
-}
-
-/// Appends one (escaped) segment to a JSON pointer, as [`pointer_push`] does.
-fn push_segment(path: &mut String, segment: &str) {
-    path.push('/');
-    if !segment.contains(['~', '/']) {
-        path.push_str(segment);
-        return;
-    }
-    for c in segment.chars() {
-        match c {
-            '~' => path.push_str("~0"),
-            '/' => path.push_str("~1"),
-            other => path.push(other),
+            self.at(Segment::Index(0), |this| {
+                this.problem(
+                    context,
+                    format!("fn::findinmap names mapping '{map}', which is not defined"),
+                );
+            });
         }
     }
 }

@@ -183,3 +183,129 @@ pub enum ExprKind {
     /// Something that could not be parsed.
     Error,
 }
+
+// ---- span walk ---------------------------------------------------------------
+//
+// Every `Span` of the tree, visited in place: the parse cache builds a
+// declaration at offset 0 and moves it to where it is in the file. The
+// patterns below name every field (no `..`), so a new span-carrying field
+// does not compile until it is visited here.
+
+impl File {
+    /// Calls `f` on every span of the file's tree.
+    pub fn for_each_span_mut<F: FnMut(&mut Span)>(&mut self, f: &mut F) {
+        let File { stmts } = self;
+        for stmt in stmts {
+            stmt.for_each_span_mut(f);
+        }
+    }
+}
+
+impl Stmt {
+    /// Calls `f` on every span of the statement and what it contains.
+    pub fn for_each_span_mut<F: FnMut(&mut Span)>(&mut self, f: &mut F) {
+        let Stmt {
+            docs: _,
+            span,
+            kind,
+        } = self;
+        f(span);
+        match kind {
+            StmtKind::Let { name, value }
+            | StmtKind::Output { name, value }
+            | StmtKind::Assign { key: name, value } => {
+                f(&mut name.span);
+                value.for_each_span_mut(f);
+            }
+            StmtKind::Param { name, ty, default } | StmtKind::Field { name, ty, default } => {
+                f(&mut name.span);
+                ty.for_each_span_mut(f);
+                if let Some(default) = default {
+                    default.for_each_span_mut(f);
+                }
+            }
+            StmtKind::Import { path } => f(&mut path.span),
+            StmtKind::Kind { name, label, body } => {
+                f(&mut name.span);
+                if let Some(label) = label {
+                    label.for_each_span_mut(f);
+                }
+                for stmt in body {
+                    stmt.for_each_span_mut(f);
+                }
+            }
+            StmtKind::Attr { name, ty } => {
+                f(&mut name.span);
+                ty.for_each_span_mut(f);
+            }
+            StmtKind::Block(block) => block.for_each_span_mut(f),
+            StmtKind::Error => {}
+        }
+    }
+}
+
+impl Block {
+    /// Calls `f` on every span of the block and its body.
+    pub fn for_each_span_mut<F: FnMut(&mut Span)>(&mut self, f: &mut F) {
+        let Block { kind, label, body } = self;
+        f(&mut kind.span);
+        if let Some(label) = label {
+            label.for_each_span_mut(f);
+        }
+        if let Some(Body { span, stmts }) = body {
+            f(span);
+            for stmt in stmts {
+                stmt.for_each_span_mut(f);
+            }
+        }
+    }
+}
+
+impl TypeExpr {
+    /// Calls `f` on every span of the type.
+    pub fn for_each_span_mut<F: FnMut(&mut Span)>(&mut self, f: &mut F) {
+        let TypeExpr {
+            span,
+            alternatives,
+            optional: _,
+        } = self;
+        f(span);
+        for TypeAtom { name, args } in alternatives {
+            f(&mut name.span);
+            for arg in args {
+                arg.for_each_span_mut(f);
+            }
+        }
+    }
+}
+
+impl Expr {
+    /// Calls `f` on every span of the expression.
+    pub fn for_each_span_mut<F: FnMut(&mut Span)>(&mut self, f: &mut F) {
+        let Expr { span, kind } = self;
+        f(span);
+        match kind {
+            ExprKind::Str(_) | ExprKind::Number(_) | ExprKind::Bool(_) | ExprKind::Error => {}
+            ExprKind::Quantity { number: _, unit } => f(&mut unit.span),
+            ExprKind::List(items) => {
+                for item in items {
+                    item.for_each_span_mut(f);
+                }
+            }
+            ExprKind::Map(stmts) => {
+                for stmt in stmts {
+                    stmt.for_each_span_mut(f);
+                }
+            }
+            ExprKind::Reference(path) => {
+                for ident in path {
+                    f(&mut ident.span);
+                }
+            }
+            ExprKind::Range(low, high) => {
+                low.for_each_span_mut(f);
+                high.for_each_span_mut(f);
+            }
+        }
+    }
+}

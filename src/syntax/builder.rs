@@ -52,23 +52,24 @@ impl Builder<'_> {
 
     fn statement(&mut self, pair: Pair<Rule>) -> StmtKind {
         let rule = pair.as_rule();
-        let mut inner = pair.into_inner().peekable();
-        // Skip the keyword token of declarations.
-        if inner.peek().is_some_and(|p| {
-            matches!(
-                p.as_rule(),
-                Rule::kw_let
-                    | Rule::kw_param
-                    | Rule::kw_output
-                    | Rule::kw_import
-                    | Rule::kw_kind
-                    | Rule::kw_attr
-            )
-        }) {
-            inner.next();
+        let mut parts = pair.into_inner();
+        match rule {
+            Rule::named => return self.named(parts),
+            Rule::assignment => {
+                let (Some(key), Some(value)) = (parts.next(), parts.next()) else {
+                    return StmtKind::Error;
+                };
+                let span = self.span(&key);
+                let key = Spanned::new(self.string(key), span);
+                return StmtKind::Assign {
+                    key,
+                    value: self.expr(value),
+                };
+            }
+            _ => {}
         }
-        let parts: Vec<Pair<Rule>> = inner.collect();
-        let mut parts = parts.into_iter();
+        // A declaration: skip its keyword.
+        parts.next();
         match rule {
             Rule::let_decl | Rule::output_decl => {
                 let (Some(name), Some(value)) = (parts.next(), parts.next()) else {
@@ -82,18 +83,14 @@ impl Builder<'_> {
                     StmtKind::Output { name, value }
                 }
             }
-            Rule::param_decl | Rule::field_decl => {
+            Rule::param_decl => {
                 let (Some(name), Some(ty)) = (parts.next(), parts.next()) else {
                     return StmtKind::Error;
                 };
                 let name = self.ident(name);
                 let ty = self.type_expr(ty);
                 let default = parts.next().map(|p| self.expr(p));
-                if rule == Rule::param_decl {
-                    StmtKind::Param { name, ty, default }
-                } else {
-                    StmtKind::Field { name, ty, default }
-                }
+                StmtKind::Param { name, ty, default }
             }
             Rule::import_decl => match parts.next() {
                 Some(path) => {
@@ -129,58 +126,58 @@ impl Builder<'_> {
                     ty: self.type_expr(ty),
                 }
             }
-            Rule::assignment => {
-                let (Some(key), Some(value)) = (parts.next(), parts.next()) else {
-                    return StmtKind::Error;
-                };
-                let key = self.key(key);
-                StmtKind::Assign {
-                    key,
-                    value: self.expr(value),
-                }
-            }
-            Rule::block => self.block(parts),
             _ => StmtKind::Error,
         }
     }
 
-    fn key(&mut self, pair: Pair<Rule>) -> Ident {
-        let span = self.span(&pair);
-        match pair.into_inner().next() {
-            Some(inner) if inner.as_rule() == Rule::string => {
-                Spanned::new(self.string(inner), span)
+    /// A statement that starts with a name: what follows the name tells an
+    /// assignment (a value), a field (a type) and a block (a label, a body or
+    /// nothing) apart.
+    fn named<'i>(&mut self, mut parts: impl Iterator<Item = Pair<'i, Rule>>) -> StmtKind {
+        let Some(name) = parts.next() else {
+            return StmtKind::Error;
+        };
+        let name = self.ident(name);
+        let Some(next) = parts.next() else {
+            return StmtKind::Block(Block {
+                kind: name,
+                label: None,
+                body: None,
+            });
+        };
+        match next.as_rule() {
+            Rule::expr => StmtKind::Assign {
+                key: name,
+                value: self.expr(next),
+            },
+            Rule::type_expr => {
+                let ty = self.type_expr(next);
+                let default = parts.next().map(|p| self.expr(p));
+                StmtKind::Field { name, ty, default }
             }
-            Some(inner) => self.ident(inner),
-            None => Spanned::new(String::new(), span),
+            Rule::body => StmtKind::Block(Block {
+                kind: name,
+                label: None,
+                body: Some(self.body(next)),
+            }),
+            Rule::label => {
+                let label = self.label(next);
+                let body = parts.next().map(|p| self.body(p));
+                StmtKind::Block(Block {
+                    kind: name,
+                    label,
+                    body,
+                })
+            }
+            _ => StmtKind::Error,
         }
     }
 
-    fn block<'i>(&mut self, parts: impl Iterator<Item = Pair<'i, Rule>>) -> StmtKind {
-        let mut kind = None;
-        let mut label = None;
-        let mut body = None;
-        for part in parts {
-            match part.as_rule() {
-                Rule::block_head => {
-                    for head in part.into_inner() {
-                        match head.as_rule() {
-                            Rule::ident => kind = Some(self.ident(head)),
-                            Rule::label => label = self.label(head),
-                            _ => {}
-                        }
-                    }
-                }
-                Rule::body => {
-                    let span = self.span(&part);
-                    let stmts = self.stmts(part.into_inner());
-                    body = Some(Body { span, stmts });
-                }
-                _ => {}
-            }
-        }
-        match kind {
-            Some(kind) => StmtKind::Block(Block { kind, label, body }),
-            None => StmtKind::Error,
+    fn body(&mut self, pair: Pair<Rule>) -> Body {
+        let span = self.span(&pair);
+        Body {
+            span,
+            stmts: self.stmts(pair.into_inner()),
         }
     }
 
@@ -188,22 +185,33 @@ impl Builder<'_> {
         let inner = pair.into_inner().next()?;
         let span = self.span(&inner);
         Some(match inner.as_rule() {
-            Rule::range_label => {
-                let mut numbers = inner.into_inner();
-                let (Some(low), Some(high)) = (numbers.next(), numbers.next()) else {
-                    return None;
-                };
-                let low = self.number_expr(low);
-                let high = self.number_expr(high);
-                Expr {
-                    span,
-                    kind: ExprKind::Range(Box::new(low), Box::new(high)),
-                }
-            }
             Rule::ident => Expr {
                 span,
                 kind: ExprKind::Reference(vec![self.ident(inner)]),
             },
+            // `number (".." number | unit)?`
+            Rule::label_number => {
+                let mut parts = inner.into_inner();
+                let number = parts.next()?;
+                match parts.next() {
+                    None => self.number_expr(number),
+                    Some(high) if high.as_rule() == Rule::number => {
+                        let low = self.number_expr(number);
+                        let high = self.number_expr(high);
+                        Expr {
+                            span,
+                            kind: ExprKind::Range(Box::new(low), Box::new(high)),
+                        }
+                    }
+                    Some(unit) => {
+                        let number_span = self.span(&number);
+                        Expr {
+                            span,
+                            kind: self.quantity(number.as_str(), number_span, unit),
+                        }
+                    }
+                }
+            }
             _ => self.primary(inner),
         })
     }
@@ -235,23 +243,22 @@ impl Builder<'_> {
     /// `expr = primary (".." primary)?`
     pub fn expr(&mut self, pair: Pair<Rule>) -> Expr {
         let span = self.span(&pair);
-        let mut parts: Vec<Pair<Rule>> = pair
-            .into_inner()
-            .filter(|p| p.as_rule() != Rule::range_op)
-            .collect();
-        if parts.len() == 2 {
-            let high = parts.pop().map(|p| self.primary(p));
-            let low = parts.pop().map(|p| self.primary(p));
-            if let (Some(low), Some(high)) = (low, high) {
-                return Expr {
+        let mut parts = pair.into_inner().filter(|p| p.as_rule() != Rule::range_op);
+        match (parts.next(), parts.next()) {
+            (Some(low), Some(high)) => {
+                // From the low end to the high end (the pair also takes the
+                // whitespace after it).
+                let span = self.span(&low).to(self.span(&high));
+                // The high end first, as diagnostics were always reported.
+                let high = self.primary(high);
+                let low = self.primary(low);
+                Expr {
                     span,
                     kind: ExprKind::Range(Box::new(low), Box::new(high)),
-                };
+                }
             }
-        }
-        match parts.pop() {
-            Some(primary) => self.primary(primary),
-            None => Expr {
+            (Some(primary), None) => self.primary(primary),
+            _ => Expr {
                 span,
                 kind: ExprKind::Error,
             },
@@ -262,18 +269,21 @@ impl Builder<'_> {
         let span = self.span(&pair);
         let kind = match pair.as_rule() {
             Rule::number => return self.number_expr(pair),
+            // A number, with its unit if one was written: the number is the
+            // text before the unit, less the spaces between them.
             Rule::quantity => {
-                let mut inner = pair.into_inner();
-                match (inner.next(), inner.next()) {
-                    (Some(number), Some(unit)) => match self.number(&number) {
-                        Some(number) => ExprKind::Quantity {
-                            number,
-                            unit: self.ident(unit),
-                        },
-                        None => ExprKind::Error,
-                    },
-                    _ => ExprKind::Error,
-                }
+                let text = pair.as_str();
+                let start = pair.as_span().start();
+                let Some(unit) = pair.into_inner().next() else {
+                    return self.number_expr_at(text, span);
+                };
+                let number = text
+                    .get(..unit.as_span().start() - start)
+                    .unwrap_or(text)
+                    .trim_end_matches([' ', '\t']);
+                let start = start + self.offset;
+                let number_span = Span::new(self.file, start, start + number.len());
+                self.quantity(number, number_span, unit)
             }
             Rule::boolean => ExprKind::Bool(pair.as_str() == "true"),
             Rule::string => ExprKind::Str(self.string(pair)),
@@ -288,17 +298,31 @@ impl Builder<'_> {
         Expr { span, kind }
     }
 
+    fn quantity(&mut self, number: &str, number_span: Span, unit: Pair<Rule>) -> ExprKind {
+        match self.number(number, number_span) {
+            Some(number) => ExprKind::Quantity {
+                number,
+                unit: self.ident(unit),
+            },
+            None => ExprKind::Error,
+        }
+    }
+
     fn number_expr(&mut self, pair: Pair<Rule>) -> Expr {
         let span = self.span(&pair);
-        let kind = match self.number(&pair) {
+        self.number_expr_at(pair.as_str(), span)
+    }
+
+    fn number_expr_at(&mut self, text: &str, span: Span) -> Expr {
+        let kind = match self.number(text, span) {
             Some(number) => ExprKind::Number(number),
             None => ExprKind::Error,
         };
         Expr { span, kind }
     }
 
-    fn number(&mut self, pair: &Pair<Rule>) -> Option<Number> {
-        let text = pair.as_str();
+    /// The number written `text` at `span`, or `E0003` if it is too large.
+    fn number(&mut self, text: &str, span: Span) -> Option<Number> {
         let is_integer = !text.contains('.');
         let value = if is_integer {
             text.parse::<i64>().ok().map(|v| v as f64)
@@ -313,7 +337,7 @@ impl Builder<'_> {
             }),
             _ => {
                 self.diags.push(
-                    Diagnostic::new(Code::E0003, self.span(pair), "number is too large")
+                    Diagnostic::new(Code::E0003, span, "number is too large")
                         .with_primary_label("this number")
                         .with_help("numbers must lie between -2^53 and 2^53"),
                 );

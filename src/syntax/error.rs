@@ -10,14 +10,14 @@ use std::collections::BTreeSet;
 fn describe(rule: Rule) -> Option<&'static str> {
     Some(match rule {
         Rule::EOI => "end of file",
-        Rule::stmt | Rule::let_decl | Rule::param_decl | Rule::output_decl | Rule::block => {
+        Rule::stmt | Rule::let_decl | Rule::param_decl | Rule::output_decl | Rule::named => {
             "a declaration"
         }
-        Rule::assignment | Rule::field_decl => "a field",
-        Rule::ident | Rule::key | Rule::block_head => "a name",
+        Rule::assignment => "a field",
+        Rule::ident | Rule::key => "a name",
         Rule::expr | Rule::reference | Rule::label => "a value",
-        Rule::number | Rule::range_label => "a number",
-        Rule::quantity => "a number with a unit",
+        // `quantity` is a number with its unit when one is written.
+        Rule::number | Rule::label_number | Rule::quantity => "a number",
         Rule::unit => "a unit",
         Rule::string => "a string",
         Rule::boolean => "`true` or `false`",
@@ -30,10 +30,27 @@ fn describe(rule: Rule) -> Option<&'static str> {
     })
 }
 
+/// The text of a literal token pest tried to match, from its display: a
+/// string, or a range of one character (`=..=`: the grammar writes single
+/// characters as ranges, which pest matches faster); `None` for wider ranges
+/// (`a..z`) and builtin rules.
+fn token_text(token: String) -> Option<String> {
+    let mut chars = token.chars();
+    match (chars.next(), chars.next(), chars.next(), chars.next(), chars.next()) {
+        (Some(start), Some('.'), Some('.'), Some(end), None) => {
+            (start == end).then(|| start.to_string())
+        }
+        _ if token == "BUILTIN_RULE" => None,
+        _ => Some(token),
+    }
+}
+
 /// Words for a literal token pest tried to match.
 fn describe_token(token: &str) -> Option<String> {
     match token {
-        "" | "\"" | "//" | "/*" | "///" | "\u{FEFF}" | " " | "\t" | "\r" | "\n" => None,
+        "" | "\"" | "//" | "/*" | "///" | "/" | "*" | "\u{FEFF}" | " " | "\t" | "\r" | "\n" => {
+            None
+        }
         "\\" => None,
         // Pieces of other tokens (comment markers, a number's sign, a name's
         // first character): naming them only confuses.
@@ -77,11 +94,7 @@ pub fn syntax_error(
     }
     if let Some(attempts) = detail.and_then(|d| d.parse_attempts()) {
         for token in attempts.expected_tokens() {
-            let token = token.to_string();
-            if token == "BUILTIN_RULE" || (token.len() > 2 && token.contains("..")) {
-                continue;
-            }
-            if let Some(words) = describe_token(&token) {
+            if let Some(words) = token_text(token.to_string()).as_deref().and_then(describe_token) {
                 expected.insert(words);
             }
         }

@@ -63,6 +63,16 @@ impl Scanned {
     }
 }
 
+/// The bytes the pre-pass looks at when not at the start of a line: line
+/// ends, comment and string delimiters, and brackets. (The scan skips the
+/// others in a tight loop: it runs on every analysis.)
+fn special(byte: u8) -> bool {
+    matches!(
+        byte,
+        b'\n' | b'/' | b'*' | b'"' | b'{' | b'[' | b'(' | b')' | b']' | b'}'
+    )
+}
+
 /// Runs the pre-pass.
 pub fn scan(text: &str) -> Scanned {
     let bytes = text.as_bytes();
@@ -74,6 +84,16 @@ pub fn scan(text: &str) -> Scanned {
     let mut pending_comment_start: Option<usize> = None;
     let mut comment_start = 0usize;
     while let Some(&byte) = bytes.get(index) {
+        if !line_start && !special(byte) {
+            // Nothing to do until the next byte that can matter.
+            index += bytes
+                .get(index..)
+                .unwrap_or_default()
+                .iter()
+                .position(|b| special(*b))
+                .unwrap_or(bytes.len() - index);
+            continue;
+        }
         let next = bytes.get(index + 1).copied();
         if comment_depth > 0 {
             if byte == b'*' && next == Some(b'/') {
