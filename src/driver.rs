@@ -69,11 +69,7 @@ pub fn analyze_with(vfs: &dyn Vfs, roots: &[PathBuf], cache: &mut ParseCache) ->
     analysis
 }
 
-fn analyze_cached(
-    vfs: &dyn Vfs,
-    roots: &[PathBuf],
-    cache: Option<&mut ParseCache>,
-) -> Analysis {
+fn analyze_cached(vfs: &dyn Vfs, roots: &[PathBuf], cache: Option<&mut ParseCache>) -> Analysis {
     let mut analysis = Analysis::default();
     stdlib::add_to(&mut analysis.sources);
     let mut diags = Diagnostics::new();

@@ -33,10 +33,7 @@ pub fn run(args: &Args) -> u8 {
     // The process ends right after this command: freeing the program's
     // trees and the template (hundreds of thousands of small allocations)
     // would only cost time, so they are left to the operating system.
-    let analysis = ManuallyDrop::new(driver::analyze(
-        &DiskVfs,
-        std::slice::from_ref(&args.file),
-    ));
+    let analysis = ManuallyDrop::new(driver::analyze(&DiskVfs, std::slice::from_ref(&args.file)));
     if let Some((path, error)) = analysis.io_errors.first() {
         print_error(&format!("cannot read {}: {error}", path.display()));
         return EXIT_USAGE;
