@@ -36,7 +36,13 @@ fn describe(rule: Rule) -> Option<&'static str> {
 /// (`a..z`) and builtin rules.
 fn token_text(token: String) -> Option<String> {
     let mut chars = token.chars();
-    match (chars.next(), chars.next(), chars.next(), chars.next(), chars.next()) {
+    match (
+        chars.next(),
+        chars.next(),
+        chars.next(),
+        chars.next(),
+        chars.next(),
+    ) {
         (Some(start), Some('.'), Some('.'), Some(end), None) => {
             (start == end).then(|| start.to_string())
         }
@@ -48,9 +54,7 @@ fn token_text(token: String) -> Option<String> {
 /// Words for a literal token pest tried to match.
 fn describe_token(token: &str) -> Option<String> {
     match token {
-        "" | "\"" | "//" | "/*" | "///" | "/" | "*" | "\u{FEFF}" | " " | "\t" | "\r" | "\n" => {
-            None
-        }
+        "" | "\"" | "//" | "/*" | "///" | "/" | "*" | "\u{FEFF}" | " " | "\t" | "\r" | "\n" => None,
         "\\" => None,
         // Pieces of other tokens (comment markers, a number's sign, a name's
         // first character): naming them only confuses.
@@ -94,7 +98,10 @@ pub fn syntax_error(
     }
     if let Some(attempts) = detail.and_then(|d| d.parse_attempts()) {
         for token in attempts.expected_tokens() {
-            if let Some(words) = token_text(token.to_string()).as_deref().and_then(describe_token) {
+            if let Some(words) = token_text(token.to_string())
+                .as_deref()
+                .and_then(describe_token)
+            {
                 expected.insert(words);
             }
         }
