@@ -31,10 +31,14 @@ impl Builder<'_> {
 
     /// `file` or `body` contents: statements and stray doc comments.
     pub fn stmts<'i>(&mut self, pairs: impl Iterator<Item = Pair<'i, Rule>>) -> Vec<Stmt> {
-        pairs
-            .filter(|pair| pair.as_rule() == Rule::stmt)
-            .map(|pair| self.stmt(pair))
-            .collect()
+        // pest's `Pairs` knows its length: one allocation, no regrowth.
+        let mut stmts = Vec::with_capacity(pairs.size_hint().0);
+        for pair in pairs {
+            if pair.as_rule() == Rule::stmt {
+                stmts.push(self.stmt(pair));
+            }
+        }
+        stmts
     }
 
     fn stmt(&mut self, pair: Pair<Rule>) -> Stmt {
@@ -217,7 +221,9 @@ impl Builder<'_> {
     }
 
     fn type_expr(&mut self, pair: Pair<Rule>) -> TypeExpr {
-        let span = self.span(&pair);
+        // The pair ends after the whitespace that follows the type; the
+        // span ends at `?` when one is written.
+        let mut span = self.span(&pair);
         let mut alternatives = Vec::new();
         let mut optional = false;
         for part in pair.into_inner() {
@@ -229,7 +235,10 @@ impl Builder<'_> {
                     let args = inner.map(|arg| self.type_expr(arg)).collect();
                     alternatives.push(TypeAtom { name, args });
                 }
-                Rule::optional_mark => optional = true,
+                Rule::optional_mark => {
+                    optional = true;
+                    span.end = self.span(&part).end;
+                }
                 _ => {}
             }
         }
@@ -384,9 +393,190 @@ fn decode_escape(text: &str) -> Option<char> {
 }
 
 fn doc_text(raw: &str) -> String {
-    let text = raw.trim_start_matches("///");
+    // The grammar's `"///" ~ !"/"`: one `///` to strip.
+    let text = raw.strip_prefix("///").unwrap_or(raw);
     text.strip_prefix(' ')
         .unwrap_or(text)
         .trim_end()
         .to_string()
+}
+
+/// The grammar was rewritten for speed (one rule for the statements that
+/// start with a name, whitespace handled explicitly in compound-atomic
+/// rules); these cases pin what the first grammar did where the rewrite
+/// had to take care: every one of them was checked against it.
+#[cfg(test)]
+mod tests {
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )]
+
+    use crate::diagnostics::Diagnostics;
+    use crate::span::{FileId, Span};
+    use crate::syntax::ast::{Expr, ExprKind, Stmt, StmtKind};
+
+    fn parse(text: &str) -> (Vec<Stmt>, Vec<String>) {
+        let mut diags = Diagnostics::new();
+        let file = crate::syntax::parse(FileId(0), text, &mut diags);
+        let messages = diags.iter().map(|d| d.message.clone()).collect();
+        (file.stmts, messages)
+    }
+
+    fn parse_ok(text: &str) -> Vec<Stmt> {
+        let (stmts, messages) = parse(text);
+        assert!(messages.is_empty(), "{text:?}: {messages:?}");
+        stmts
+    }
+
+    fn span(start: usize, end: usize) -> Span {
+        Span::new(FileId(0), start, end)
+    }
+
+    fn only(text: &str) -> StmtKind {
+        let mut stmts = parse_ok(text);
+        assert_eq!(stmts.len(), 1, "{text:?}");
+        stmts.remove(0).kind
+    }
+
+    fn block(kind: StmtKind) -> (String, Option<Expr>, bool) {
+        match kind {
+            StmtKind::Block(block) => (block.kind.node, block.label, block.body.is_some()),
+            other => panic!("not a block: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn keywords_are_names_unless_their_declaration_follows() {
+        assert!(matches!(only("let = 5"), StmtKind::Assign { key, .. } if key.node == "let"));
+        assert!(matches!(only("let x = 5"), StmtKind::Let { name, .. } if name.node == "x"));
+        let (kind, label, body) = block(only("let x"));
+        assert_eq!((kind.as_str(), body), ("let", false));
+        assert!(matches!(label.unwrap().kind, ExprKind::Reference(path) if path[0].node == "x"));
+        assert!(
+            matches!(only("letters = 1"), StmtKind::Assign { key, .. } if key.node == "letters")
+        );
+        assert!(
+            matches!(only("import\"a.ecs\""), StmtKind::Import { path } if path.node == "a.ecs")
+        );
+        assert_eq!(block(only("kind { }")), ("kind".to_string(), None, true));
+        assert!(matches!(
+            only("kind k(name) { }"),
+            StmtKind::Kind { label: Some(_), .. }
+        ));
+    }
+
+    #[test]
+    fn what_follows_a_name_tells_the_statement() {
+        assert!(matches!(only("a\n= 1"), StmtKind::Assign { key, .. } if key.node == "a"));
+        let StmtKind::Field { ty, default, .. } = only("a: Int?  = 5") else {
+            panic!("not a field");
+        };
+        assert!(ty.optional && default.is_some());
+        assert_eq!(ty.span, span(3, 7), "the type ends at `?`");
+        let (_, label, body) = block(only("b 1..6 { }"));
+        let label = label.unwrap();
+        assert!(body && matches!(label.kind, ExprKind::Range(..)));
+        assert_eq!(label.span, span(2, 6));
+        let (_, label, _) = block(only("c 5 s"));
+        assert!(matches!(label.unwrap().kind, ExprKind::Quantity { unit, .. } if unit.node == "s"));
+        // A label must be on the name's line; a body need not.
+        assert_eq!(block(only("e\n{ }")), ("e".to_string(), None, true));
+        assert_eq!(parse_ok("f\ng").len(), 2);
+        assert!(!parse("foo 1 = 2").1.is_empty());
+        assert!(!parse("x = true.y").1.is_empty());
+    }
+
+    #[test]
+    fn statements_take_the_whitespace_after_them_and_their_comma() {
+        let stmts = parse_ok("a = 1  // c\nb = 2");
+        assert_eq!((stmts[0].span, stmts[1].span), (span(0, 12), span(12, 17)));
+        let stmts = parse_ok("a = 1 , b = 2");
+        assert_eq!((stmts[0].span, stmts[1].span), (span(0, 7), span(8, 13)));
+        let stmts = parse_ok("x = 1 .. 6 // r");
+        let StmtKind::Assign { value, .. } = &stmts[0].kind else {
+            panic!("not an assignment");
+        };
+        assert_eq!((stmts[0].span, value.span), (span(0, 15), span(4, 10)));
+        let stmts = parse_ok("/// one\n/// two\nblock { } // c\n/// stray\n");
+        assert_eq!(stmts[0].docs, ["one", "two"]);
+        assert_eq!(stmts[0].span, span(0, 31));
+    }
+
+    #[test]
+    fn comments_nest_and_doc_comments_are_not_comments() {
+        assert_eq!(parse_ok("/* /*/ a = 1")[0].span, span(7, 12));
+        assert_eq!(parse_ok("//// c\na = 1")[0].span, span(7, 12));
+        assert_eq!(parse_ok("/* a /* b */ c */ a = 1")[0].span.start, 18);
+        assert_eq!(parse("/* /* */ a = 1").1, ["this comment is never closed"]);
+    }
+
+    #[test]
+    fn numbers_strings_and_units() {
+        let StmtKind::Assign { value, .. } = only("a = -1.5e") else {
+            panic!("not an assignment");
+        };
+        let ExprKind::Quantity { number, unit } = value.kind else {
+            panic!("not a quantity");
+        };
+        assert_eq!((number.text.as_str(), number.value), ("-1.5", -1.5));
+        assert_eq!(unit.span, span(8, 9));
+        let StmtKind::Assign { value, .. } = only("a = 512  MiB") else {
+            panic!("not an assignment");
+        };
+        assert!(matches!(value.kind, ExprKind::Quantity { number, .. } if number.text == "512"));
+        assert_eq!(value.span, span(4, 12));
+        let StmtKind::Assign { value, .. } = only("a = \"x\\u{41}y\\n\"") else {
+            panic!("not an assignment");
+        };
+        assert!(matches!(value.kind, ExprKind::Str(text) if text == "xAy\n"));
+        assert!(
+            matches!(only("\"k\" = 1"), StmtKind::Assign { key, .. } if key.node == "k" && key.span == span(0, 3))
+        );
+    }
+
+    /// Each `/*` in the paths opens a nested comment attempt: tried again
+    /// from every enclosing attempt, 40 of them would never finish.
+    #[test]
+    fn an_unclosed_comment_before_many_others_fails_at_once() {
+        let mut text = String::from("/* never closed\n");
+        for i in 0..40 {
+            text.push_str(&format!("route r{i} {{ path = \"/api{i}/*\" }}\n"));
+        }
+        assert_eq!(parse(&text).1, ["this comment is never closed"]);
+        let routes = text.strip_prefix("/* never closed\n").unwrap();
+        assert_eq!(parse_ok(routes).len(), 40);
+    }
+
+    /// Syntax errors name what the first grammar's rules and tokens named.
+    #[test]
+    fn syntax_errors_read_as_before() {
+        let cases = [
+            (
+                "x = true.y",
+                "expected `,`, `..`, a declaration or end of file, found `.`",
+            ),
+            (
+                "output v/pa | bc",
+                "expected `,`, `=`, `{`, a declaration or end of file, found `/`",
+            ),
+            (
+                "network main { zone = 3. }",
+                "expected `..`, a declaration or a unit, found `.`",
+            ),
+            (
+                "network main {\n  zones = 2 $\n}",
+                "expected `%`, `,`, `..`, `}`, a declaration or a unit, found `$`",
+            ),
+            (
+                "network main {\n  zones =\n}",
+                "expected `[`, `{` or a value, found `}`",
+            ),
+        ];
+        for (text, message) in cases {
+            assert_eq!(parse(text).1, [message], "{text:?}");
+        }
+    }
 }
