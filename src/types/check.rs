@@ -1054,7 +1054,7 @@ fn enum_words(ty: &Ty) -> Option<Vec<String>> {
 }
 
 /// Whether `word` is a choice of `ty` or of a type inside it.
-fn mentions_word(ty: &Ty, word: &str) -> bool {
+pub(crate) fn mentions_word(ty: &Ty, word: &str) -> bool {
     match ty {
         Ty::Enum(words) => words.iter().any(|w| w == word),
         Ty::Union(alts) => alts.iter().any(|alt| mentions_word(alt, word)),

@@ -35,6 +35,7 @@ use crate::span::Span;
 use crate::stdlib::{self, KindDef, Stdlib};
 use crate::syntax::ast::{self, Expr, ExprKind, StmtKind};
 use crate::types::Ty;
+use crate::types::check::mentions_word;
 use lsp_types::{
     SemanticToken, SemanticTokenModifier, SemanticTokenType, SemanticTokens, SemanticTokensLegend,
     SemanticTokensParams, SemanticTokensResult,
@@ -461,16 +462,6 @@ impl<'a> Walker<'a> {
                 }
             }
         }
-    }
-}
-
-/// Whether `word` is a choice of `ty` or of a type inside it.
-fn mentions_word(ty: &Ty, word: &str) -> bool {
-    match ty {
-        Ty::Enum(words) => words.iter().any(|w| w == word),
-        Ty::Union(alts) => alts.iter().any(|alt| mentions_word(alt, word)),
-        Ty::List(inner) | Ty::Map(inner) => mentions_word(inner, word),
-        _ => false,
     }
 }
 
